@@ -1,0 +1,81 @@
+using System.CommandLine;
+using FlowCorrelator.Ingest;
+
+namespace FlowCorrelator.Cli;
+
+/// <summary>Builds the command tree; separate from Main so tests can run commands in-process.</summary>
+internal static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        var console = new CliConsole(stdout, stderr);
+        RootCommand root = Build(console);
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await stderr.WriteLineAsync("error: " + error.Message).ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync("Run 'flowcorrelator --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (LogFormatException ex)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.InputProblems;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("cancelled").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (FlowCorrelator.Ingest.SourceException ex)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+    }
+
+    internal static RootCommand Build(CliConsole console)
+    {
+        var root = new RootCommand("FlowCorrelator: correlate VPC flow logs with CloudTrail, offline.");
+        foreach (Command command in CommandCatalog.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+}
+
+/// <summary>Where commands write: results to <see cref="Out"/>, progress and errors to <see cref="Error"/>.</summary>
+internal sealed class CliConsole(TextWriter stdout, TextWriter stderr)
+{
+    public TextWriter Out { get; } = stdout;
+
+    public TextWriter Error { get; } = stderr;
+
+    /// <summary>Progress is shown only when stderr is a terminal and output is the real console.</summary>
+    public bool ShowProgress => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
+}
+
+/// <summary>A command-line mistake found after parsing (bad combination, bad value); exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+

@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace FlowCorrelator.Cli;
+
+/// <summary>Every subcommand. Each lives in its own file under Commands/.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Create(CliConsole console)
+    {
+        yield return Commands.FlowsCommand.Create(console);
+        yield return Commands.DemoCommand.Create(console);
+    }
+}

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using FlowCorrelator.Ingest;
+
+namespace FlowCorrelator.Cli.Commands;
+
+/// <summary>Options every command that reads logs shares: sources, window, flow format, strictness, limits.</summary>
+internal sealed class SourceOptions
+{
+    public Argument<string[]> Sources { get; } = new("sources")
+    {
+        Description = "Files, folders or s3://bucket/prefix URIs (flow logs, CloudTrail and snapshots may be mixed).",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    public Option<string?> FlowFormat { get; } = new("--flow-format")
+    {
+        Description = "Field order for flow-log files without a header line, e.g. \"${version} ${account-id} ...\" (default: the v2 format).",
+    };
+
+    public Option<bool> Strict { get; } = new("--strict")
+    {
+        Description = "Stop at the first malformed line or record, with its position.",
+    };
+
+    public Option<string?> From { get; } = new("--from")
+    {
+        Description = "Start of the flow window (ISO 8601, UTC assumed). CloudTrail before it still builds state.",
+    };
+
+    public Option<string?> To { get; } = new("--to")
+    {
+        Description = "End of the flow window (exclusive, ISO 8601).",
+    };
+
+    public Option<string[]> Accounts { get; } = new("--account")
+    {
+        Description = "Only these account ids (S3 listing pruning).",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public Option<string[]> Regions { get; } = new("--region-filter")
+    {
+        Description = "Only these regions (S3 listing pruning).",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public Option<int?> MaxLineLength { get; } = new("--max-line-length")
+    {
+        Description = "Longest flow-log line accepted, in bytes (default 1 MiB).",
+    };
+
+    public Option<long?> MaxInflatedBytes { get; } = new("--max-inflated-bytes")
+    {
+        Description = "Most decompressed bytes read from one file (default 16 GiB).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Sources);
+        command.Options.Add(FlowFormat);
+        command.Options.Add(Strict);
+        command.Options.Add(From);
+        command.Options.Add(To);
+        command.Options.Add(Accounts);
+        command.Options.Add(Regions);
+        command.Options.Add(MaxLineLength);
+        command.Options.Add(MaxInflatedBytes);
+        RemoteSources.AddOptions(command);
+    }
+
+    public ReaderOptions ReaderOptions(ParseResult parse)
+    {
+        ReaderOptions options = Ingest.ReaderOptions.Default with { Strict = parse.GetValue(Strict) };
+        string? format = parse.GetValue(FlowFormat);
+        if (!string.IsNullOrWhiteSpace(format))
+        {
+            try
+            {
+                options = options with { FlowFormat = FlowLogSchema.Parse(format) };
+            }
+            catch (FormatException ex)
+            {
+                throw new UsageException("--flow-format: " + ex.Message);
+            }
+        }
+
+        if (parse.GetValue(MaxLineLength) is int maxLine)
+        {
+            options = options with { MaxLineLength = maxLine };
+        }
+
+        if (parse.GetValue(MaxInflatedBytes) is long maxInflated)
+        {
+            options = options with { MaxInflatedBytes = maxInflated };
+        }
+
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
+        return options;
+    }
+
+    public SourceFilter Filter(ParseResult parse) => new()
+    {
+        From = ParseTime(parse.GetValue(From), "--from"),
+        To = ParseTime(parse.GetValue(To), "--to"),
+        Accounts = parse.GetValue(Accounts) ?? [],
+        Regions = parse.GetValue(Regions) ?? [],
+    };
+
+    public IReadOnlyList<LogInput> Expand(ParseResult parse, CancellationToken cancellationToken)
+    {
+        string[] sources = parse.GetValue(Sources) ?? [];
+        return LogSources.Expand(sources, Filter(parse), RemoteSources.Create(parse), cancellationToken);
+    }
+
+    internal static DateTimeOffset? ParseTime(string? text, string option)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset t))
+        {
+            return t;
+        }
+
+        throw new UsageException($"{option}: '{text}' is not an ISO 8601 time.");
+    }
+}

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using FlowCorrelator.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

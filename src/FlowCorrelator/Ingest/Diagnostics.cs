@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace FlowCorrelator.Ingest;
+
+/// <summary>What a file was recognised as.</summary>
+public enum LogFileKind
+{
+    /// <summary>Not recognised as either kind of log.</summary>
+    Unknown,
+
+    /// <summary>A VPC flow-log file (text or Parquet).</summary>
+    FlowLog,
+
+    /// <summary>A CloudTrail log file.</summary>
+    CloudTrail,
+
+    /// <summary>A CloudTrail digest file (integrity validation); skipped.</summary>
+    CloudTrailDigest,
+
+    /// <summary>An <c>aws ec2 describe-*</c> JSON snapshot.</summary>
+    Snapshot,
+}
+
+/// <summary>Why a line, record or file could not be (fully) read.</summary>
+public enum ProblemReason
+{
+    /// <summary>The line has a different number of fields than the file's format.</summary>
+    FieldCount,
+
+    /// <summary>A numeric field is not a number.</summary>
+    InvalidNumber,
+
+    /// <summary>A port is outside 0–65535 or a protocol outside 0–255.</summary>
+    OutOfRange,
+
+    /// <summary>An address field is not an IPv4 or IPv6 address.</summary>
+    InvalidAddress,
+
+    /// <summary>An enumerated field (action, log-status, flow-direction) has an unknown value.</summary>
+    InvalidValue,
+
+    /// <summary>The line is longer than the configured maximum.</summary>
+    LineTooLong,
+
+    /// <summary>The line holds bytes that are not text (NUL or other control bytes).</summary>
+    BinaryData,
+
+    /// <summary>The compressed stream is damaged or ends early.</summary>
+    CorruptCompression,
+
+    /// <summary>The file inflates beyond the configured limit (decompression bomb guard).</summary>
+    InflateLimit,
+
+    /// <summary>The file could not be opened or read.</summary>
+    IoError,
+
+    /// <summary>The JSON is not well formed.</summary>
+    InvalidJson,
+
+    /// <summary>A record lacks a field it must have, or a field has the wrong type.</summary>
+    InvalidRecord,
+
+    /// <summary>The JSON nests deeper than the configured maximum.</summary>
+    TooDeep,
+
+    /// <summary>The file's format is not supported (e.g. Transit Gateway flow logs, a Parquet file without the needed columns).</summary>
+    UnsupportedFormat,
+}
+
+/// <summary>One problem found while reading, with its position.</summary>
+/// <param name="Path">File (or S3 URI) the problem is in.</param>
+/// <param name="Line">1-based line number, or 0 when the position is a byte offset only.</param>
+/// <param name="ByteOffset">Offset of the line (or the failure) in the decompressed stream.</param>
+/// <param name="Reason">Category.</param>
+/// <param name="Message">Human-readable detail, including the field name where known.</param>
+/// <param name="Excerpt">The start of the offending line with control bytes escaped (at most 200 characters).</param>
+public sealed record InputProblem(string Path, long Line, long ByteOffset, ProblemReason Reason, string Message, string? Excerpt)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        Line > 0 ? $"{Path}:{Line} (byte {ByteOffset}): {Reason}: {Message}" : $"{Path} (byte {ByteOffset}): {Reason}: {Message}";
+
+    internal static string MakeExcerpt(ReadOnlySpan<byte> bytes)
+    {
+        const int Max = 200;
+        var sb = new StringBuilder(Math.Min(bytes.Length, Max) + 8);
+        foreach (byte b in bytes)
+        {
+            if (sb.Length >= Max)
+            {
+                sb.Append('…');
+                break;
+            }
+
+            if (b is >= 0x20 and < 0x7F)
+            {
+                sb.Append((char)b);
+            }
+            else
+            {
+                sb.Append("\\x").Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>Counts for one input file. Filled by one reader thread, then read-only.</summary>
+public sealed class FileReport
+{
+    private readonly List<InputProblem> _samples = [];
+    private readonly int _maxSamples;
+
+    internal FileReport(string path, LogFileKind kind, int maxSamples)
+    {
+        Path = path;
+        Kind = kind;
+        _maxSamples = maxSamples;
+    }
+
+    /// <summary>File path or URI.</summary>
+    public string Path { get; }
+
+    /// <summary>What the file was read as.</summary>
+    public LogFileKind Kind { get; internal set; }
+
+    /// <summary>Format detail, e.g. <c>text v5 (header)</c> or <c>parquet</c>.</summary>
+    public string? Format { get; internal set; }
+
+    /// <summary>Lines read (text), including header and blank lines.</summary>
+    public long Lines { get; internal set; }
+
+    /// <summary>Records read successfully (flow rows with any log-status, or CloudTrail records).</summary>
+    public long Records { get; internal set; }
+
+    /// <summary>Flow rows with log-status NODATA.</summary>
+    public long NoData { get; internal set; }
+
+    /// <summary>Flow rows with log-status SKIPDATA.</summary>
+    public long SkipData { get; internal set; }
+
+    /// <summary>Lines or records that could not be read.</summary>
+    public long Malformed { get; internal set; }
+
+    /// <summary>Blank lines (ignored, counted so that every line is accounted for).</summary>
+    public long Blank { get; internal set; }
+
+    /// <summary>Header lines.</summary>
+    public long Headers { get; internal set; }
+
+    /// <summary>A problem that stopped reading the rest of the file (corrupt gzip, I/O error, limit), if any.</summary>
+    public InputProblem? FatalError { get; internal set; }
+
+    /// <summary>Decompressed bytes read.</summary>
+    public long BytesRead { get; internal set; }
+
+    /// <summary>The first problems found (capped; <see cref="Malformed"/> has the full count).</summary>
+    public IReadOnlyList<InputProblem> Samples => _samples;
+
+    /// <summary>True when some part of the file could not be read.</summary>
+    public bool HasProblems => Malformed > 0 || FatalError is not null;
+
+    internal void AddProblem(InputProblem problem)
+    {
+        Malformed++;
+        if (_samples.Count < _maxSamples)
+        {
+            _samples.Add(problem);
+        }
+    }
+
+    internal void Fail(InputProblem problem)
+    {
+        FatalError ??= problem;
+        if (_samples.Count < _maxSamples)
+        {
+            _samples.Add(problem);
+        }
+    }
+}
+
+/// <summary>
+/// Diagnostics for a whole run: one <see cref="FileReport"/> per input file. Thread-safe for adding reports.
+/// </summary>
+public sealed class IngestDiagnostics
+{
+    private readonly ConcurrentQueue<FileReport> _files = new();
+
+    /// <summary>Every file, sorted by path.</summary>
+    public IReadOnlyList<FileReport> Files => [.. _files.OrderBy(f => f.Path, StringComparer.Ordinal)];
+
+    /// <summary>True when any file had a problem.</summary>
+    public bool HasProblems => _files.Any(f => f.HasProblems);
+
+    /// <summary>Adds a finished report.</summary>
+    public void Add(FileReport report) => _files.Enqueue(report);
+
+    /// <summary>Sum over files of a kind.</summary>
+    public long Sum(LogFileKind kind, Func<FileReport, long> selector) => _files.Where(f => f.Kind == kind).Sum(selector);
+}

@@ -1,0 +1,334 @@
+using System.Runtime.CompilerServices;
+
+namespace FlowCorrelator.Ingest;
+
+/// <summary>Result of parsing one line.</summary>
+internal enum LineOutcome : byte
+{
+    Record,
+    Blank,
+    Malformed,
+}
+
+/// <summary>
+/// Parses one flow-log text line in place: UTF-8 bytes in, a <see cref="FlowRecord"/> out, no allocation and no
+/// exception on any input. The caller owns framing (finding line ends) and counting.
+/// </summary>
+internal static class FlowLineParser
+{
+    /// <summary>Unix times above this are milliseconds (it is year 5138 in seconds).</summary>
+    private const long MillisecondThreshold = 100_000_000_000;
+
+    /// <summary>
+    /// Splits <paramref name="line"/> into <paramref name="fields"/> (runs of spaces count as one separator) and
+    /// parses the fields the schema names. On failure <paramref name="badColumn"/> is the offending column (-1 for
+    /// the field count) and <paramref name="reason"/> says why.
+    /// </summary>
+    public static LineOutcome Parse(
+        ReadOnlySpan<byte> line,
+        FlowField[] columns,
+        Span<Range> fields,
+        out int fieldCount,
+        out FlowRecord record,
+        out ProblemReason reason,
+        out int badColumn)
+    {
+        record = default;
+        reason = default;
+        badColumn = -1;
+        fieldCount = 0;
+
+        if (!line.IsEmpty && line[^1] == '\r')
+        {
+            line = line[..^1];
+        }
+
+        int n = Split(line, fields);
+        fieldCount = n;
+        if (n == 0)
+        {
+            return LineOutcome.Blank;
+        }
+
+        if (n != columns.Length)
+        {
+            reason = ProblemReason.FieldCount;
+            return LineOutcome.Malformed;
+        }
+
+        int version = -1, srcPort = -1, dstPort = -1, protocol = -1, tcpFlags = -1, trafficPath = -1;
+        long account = -1, packets = -1, bytes = -1, start = -1, end = -1;
+        EniId eni = default;
+        IpAddr src = default, dst = default, pktSrc = default, pktDst = default;
+        FlowAction action = FlowAction.None;
+        FlowLogStatus status = FlowLogStatus.Ok;
+        FlowDirection direction = FlowDirection.Unknown;
+
+        for (int i = 0; i < columns.Length; i++)
+        {
+            ReadOnlySpan<byte> f = line[fields[i]];
+            bool ok = true;
+            switch (columns[i])
+            {
+                case FlowField.Version: ok = TryInt(f, 0, int.MaxValue, out version, ref reason); break;
+                case FlowField.AccountId: account = ParseAccount(f); break;
+                case FlowField.InterfaceId: eni = EniId.FromUtf8(f); break;
+                case FlowField.SrcAddr: ok = TryAddress(f, out src, ref reason); break;
+                case FlowField.DstAddr: ok = TryAddress(f, out dst, ref reason); break;
+                case FlowField.SrcPort: ok = TryInt(f, 0, 65535, out srcPort, ref reason); break;
+                case FlowField.DstPort: ok = TryInt(f, 0, 65535, out dstPort, ref reason); break;
+                case FlowField.Protocol: ok = TryInt(f, 0, 255, out protocol, ref reason); break;
+                case FlowField.Packets: ok = TryLong(f, out packets, ref reason); break;
+                case FlowField.Bytes: ok = TryLong(f, out bytes, ref reason); break;
+                case FlowField.Start: ok = TryTime(f, out start, ref reason); break;
+                case FlowField.End: ok = TryTime(f, out end, ref reason); break;
+                case FlowField.Action: ok = TryAction(f, out action, ref reason); break;
+                case FlowField.LogStatus: ok = TryStatus(f, out status, ref reason); break;
+                case FlowField.FlowDirection: ok = TryDirection(f, out direction, ref reason); break;
+                case FlowField.TcpFlags: ok = TryInt(f, 0, int.MaxValue, out tcpFlags, ref reason); break;
+                case FlowField.TrafficPath: ok = TryInt(f, 0, int.MaxValue, out trafficPath, ref reason); break;
+                case FlowField.PktSrcAddr: ok = TryAddress(f, out pktSrc, ref reason); break;
+                case FlowField.PktDstAddr: ok = TryAddress(f, out pktDst, ref reason); break;
+                default: break; // text fields are kept as bytes; nothing to validate
+            }
+
+            if (!ok)
+            {
+                badColumn = i;
+                return LineOutcome.Malformed;
+            }
+        }
+
+        record = new FlowRecord
+        {
+            Version = version,
+            AccountId = account,
+            InterfaceId = eni,
+            SrcAddr = src,
+            DstAddr = dst,
+            SrcPort = srcPort,
+            DstPort = dstPort,
+            Protocol = protocol,
+            Packets = packets,
+            Bytes = bytes,
+            Start = start,
+            End = end,
+            Action = action,
+            LogStatus = status,
+            Direction = direction,
+            TcpFlags = tcpFlags,
+            TrafficPath = trafficPath,
+            PktSrcAddr = pktSrc,
+            PktDstAddr = pktDst,
+        };
+        return LineOutcome.Record;
+    }
+
+    /// <summary>Splits on runs of spaces; returns the field count, or fields.Length + 1 when there are more.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Split(ReadOnlySpan<byte> line, Span<Range> fields)
+    {
+        int n = 0;
+        int pos = 0;
+        while (pos < line.Length)
+        {
+            if (line[pos] == ' ')
+            {
+                pos++;
+                continue;
+            }
+
+            int len = line[pos..].IndexOf((byte)' ');
+            int end = len < 0 ? line.Length : pos + len;
+            if ((uint)n >= (uint)fields.Length)
+            {
+                return fields.Length + 1;
+            }
+
+            fields[n++] = new Range(pos, end);
+            pos = end + 1;
+        }
+
+        return n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsDash(ReadOnlySpan<byte> f) => f.Length == 1 && f[0] == '-';
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryDigits(ReadOnlySpan<byte> f, out long value)
+    {
+        value = 0;
+        if ((uint)(f.Length - 1) > 17)
+        {
+            return false; // empty or more than 18 digits: cannot be a value here, and cannot overflow below
+        }
+
+        long v = 0;
+        for (int i = 0; i < f.Length; i++)
+        {
+            uint d = (uint)(f[i] - '0');
+            if (d > 9)
+            {
+                return false;
+            }
+
+            v = (v * 10) + d;
+        }
+
+        value = v;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryInt(ReadOnlySpan<byte> f, int min, int max, out int value, ref ProblemReason reason)
+    {
+        value = -1;
+        if (IsDash(f))
+        {
+            return true;
+        }
+
+        if (!TryDigits(f, out long v))
+        {
+            reason = ProblemReason.InvalidNumber;
+            return false;
+        }
+
+        if (v < min || v > max)
+        {
+            reason = ProblemReason.OutOfRange;
+            return false;
+        }
+
+        value = (int)v;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryLong(ReadOnlySpan<byte> f, out long value, ref ProblemReason reason)
+    {
+        value = -1;
+        if (IsDash(f))
+        {
+            return true;
+        }
+
+        if (!TryDigits(f, out value))
+        {
+            value = -1;
+            reason = ProblemReason.InvalidNumber;
+            return false;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryTime(ReadOnlySpan<byte> f, out long value, ref ProblemReason reason)
+    {
+        if (!TryLong(f, out value, ref reason))
+        {
+            return false;
+        }
+
+        if (value >= MillisecondThreshold)
+        {
+            value /= 1000;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryAddress(ReadOnlySpan<byte> f, out IpAddr value, ref ProblemReason reason)
+    {
+        value = default;
+        if (IsDash(f))
+        {
+            return true;
+        }
+
+        if (IpAddr.TryParseUtf8(f, out value))
+        {
+            return true;
+        }
+
+        reason = ProblemReason.InvalidAddress;
+        return false;
+    }
+
+    private static long ParseAccount(ReadOnlySpan<byte> f) => TryDigits(f, out long v) ? v : -1;
+
+    private static bool TryAction(ReadOnlySpan<byte> f, out FlowAction value, ref ProblemReason reason)
+    {
+        if (f.SequenceEqual("ACCEPT"u8))
+        {
+            value = FlowAction.Accept;
+            return true;
+        }
+
+        if (f.SequenceEqual("REJECT"u8))
+        {
+            value = FlowAction.Reject;
+            return true;
+        }
+
+        value = FlowAction.None;
+        if (IsDash(f))
+        {
+            return true;
+        }
+
+        reason = ProblemReason.InvalidValue;
+        return false;
+    }
+
+    private static bool TryStatus(ReadOnlySpan<byte> f, out FlowLogStatus value, ref ProblemReason reason)
+    {
+        value = FlowLogStatus.Ok;
+        if (f.SequenceEqual("OK"u8))
+        {
+            return true;
+        }
+
+        if (f.SequenceEqual("NODATA"u8))
+        {
+            value = FlowLogStatus.NoData;
+            return true;
+        }
+
+        if (f.SequenceEqual("SKIPDATA"u8))
+        {
+            value = FlowLogStatus.SkipData;
+            return true;
+        }
+
+        reason = ProblemReason.InvalidValue;
+        return false;
+    }
+
+    private static bool TryDirection(ReadOnlySpan<byte> f, out FlowDirection value, ref ProblemReason reason)
+    {
+        value = FlowDirection.Unknown;
+        if (f.SequenceEqual("ingress"u8))
+        {
+            value = FlowDirection.Ingress;
+            return true;
+        }
+
+        if (f.SequenceEqual("egress"u8))
+        {
+            value = FlowDirection.Egress;
+            return true;
+        }
+
+        if (IsDash(f))
+        {
+            return true;
+        }
+
+        reason = ProblemReason.InvalidValue;
+        return false;
+    }
+}

@@ -1,0 +1,336 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace FlowCorrelator.Ingest;
+
+/// <summary>
+/// Reads VPC flow-log files (gzip or plain text, any version and field order, and Parquet) and hands each record to a
+/// sink. Streams: memory is one buffer per file being read, whatever the file size. Malformed lines are counted with
+/// their position and the rest of the file is read.
+/// </summary>
+/// <threadsafety>Instances are immutable and may read several files at once; each call needs its own sink.</threadsafety>
+public sealed class FlowLogReader
+{
+    private const int InitialBuffer = 1 << 18;
+
+    /// <summary>Creates a reader.</summary>
+    public FlowLogReader(ReaderOptions? options = null)
+    {
+        Options = options ?? ReaderOptions.Default;
+        Options.Validate();
+    }
+
+    /// <summary>The options.</summary>
+    public ReaderOptions Options { get; }
+
+    /// <summary>Reads one input into <paramref name="sink"/>.</summary>
+    /// <exception cref="LogFormatException">In strict mode, on the first problem.</exception>
+    public FileReport Read(LogInput input, IFlowRecordSink sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(sink);
+        var report = new FileReport(input.Name, LogFileKind.FlowLog, Options.MaxSamplesPerFile);
+        try
+        {
+            using Stream raw = input.Open(cancellationToken);
+            ReadRaw(raw, report, sink, cancellationToken);
+        }
+        catch (StopReadingException)
+        {
+            // already reported
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Fail(report, ex is InflateLimitException ? ProblemReason.InflateLimit : ex is InvalidDataException ? ProblemReason.CorruptCompression : ProblemReason.IoError, report.BytesRead, ex.Message);
+        }
+
+        return report;
+    }
+
+    /// <summary>
+    /// Reads many inputs on up to <see cref="ReaderOptions.MaxParallelism"/> threads, biggest first. Each thread gets
+    /// its own sink from <paramref name="createSink"/>; every sink is passed to <paramref name="completeSink"/> once its
+    /// thread is done (merge per-thread aggregates there; calls are serialised).
+    /// </summary>
+    public void ReadAll<TSink>(
+        IEnumerable<LogInput> inputs,
+        Func<TSink> createSink,
+        Action<TSink> completeSink,
+        IngestDiagnostics diagnostics,
+        IProgress<FileReport>? progress = null,
+        CancellationToken cancellationToken = default)
+        where TSink : IFlowRecordSink
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(createSink);
+        ArgumentNullException.ThrowIfNull(completeSink);
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        LogInput[] ordered = [.. inputs.OrderByDescending(i => i.Length ?? 0).ThenBy(i => i.Name, StringComparer.Ordinal)];
+        var gate = new Lock();
+        Parallel.ForEach(
+            Partitioner.Create(ordered, EnumerablePartitionerOptions.NoBuffering),
+            new ParallelOptions { MaxDegreeOfParallelism = Options.MaxParallelism, CancellationToken = cancellationToken },
+            createSink,
+            (input, _, sink) =>
+            {
+                FileReport report = Read(input, sink, cancellationToken);
+                diagnostics.Add(report);
+                progress?.Report(report);
+                return sink;
+            },
+            sink =>
+            {
+                lock (gate)
+                {
+                    completeSink(sink);
+                }
+            });
+    }
+
+    private void ReadRaw(Stream raw, FileReport report, IFlowRecordSink sink, CancellationToken cancellationToken)
+    {
+        using Stream text = InputDecoder.OpenText(raw, Options, out InputEncoding encoding);
+        if (encoding == InputEncoding.Parquet)
+        {
+            report.Format = "parquet";
+            ParquetFlowReader.Read(text, report, sink, Options, cancellationToken);
+            return;
+        }
+
+        report.Format = encoding == InputEncoding.Gzip ? "gzip text" : "text";
+        ReadText(text, report, sink, cancellationToken);
+    }
+
+    private void ReadText(Stream text, FileReport report, IFlowRecordSink sink, CancellationToken cancellationToken)
+    {
+        var state = new TextState(Options.FlowFormat ?? FlowLogSchema.DefaultV2, hasHeader: false);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        try
+        {
+            int start = 0;
+            int end = 0;
+            long bufferOffset = 0; // offset of buffer[0] in the decompressed stream
+            bool skippingLongLine = false;
+            sink.OnFileStart(report.Path, state.Schema);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (start > 0)
+                {
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    bufferOffset += start;
+                    end -= start;
+                    start = 0;
+                }
+
+                if (end == buffer.Length)
+                {
+                    if (buffer.Length < Options.MaxLineLength)
+                    {
+                        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, Options.MaxLineLength + 1));
+                        buffer.AsSpan(0, end).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+                    else
+                    {
+                        // The line does not fit: report it once, then drop bytes until its end.
+                        if (!skippingLongLine)
+                        {
+                            report.Lines++;
+                            Problem(report, report.Lines, bufferOffset, ProblemReason.LineTooLong, $"line longer than {Options.MaxLineLength} bytes", buffer.AsSpan(0, Math.Min(end, 200)));
+                        }
+
+                        skippingLongLine = true;
+                        bufferOffset += end;
+                        end = 0;
+                    }
+                }
+
+                int read;
+                try
+                {
+                    read = text.Read(buffer, end, buffer.Length - end);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or IOException)
+                {
+                    // Keep what was read; the partial last line is not a record we can trust.
+                    report.BytesRead = bufferOffset + end;
+                    Fail(report, ex is InflateLimitException ? ProblemReason.InflateLimit : ProblemReason.CorruptCompression, bufferOffset + end, ex.Message);
+                    return;
+                }
+
+                if (read == 0)
+                {
+                    if (end > start && !skippingLongLine)
+                    {
+                        ProcessLine(buffer.AsSpan(start, end - start), bufferOffset + start, ref state, report, sink);
+                    }
+
+                    report.BytesRead = bufferOffset + end;
+                    return;
+                }
+
+                int scanFrom = end;
+                end += read;
+                while (true)
+                {
+                    int nl = buffer.AsSpan(scanFrom, end - scanFrom).IndexOf((byte)'\n');
+                    if (nl < 0)
+                    {
+                        break;
+                    }
+
+                    int lineEnd = scanFrom + nl;
+                    if (skippingLongLine)
+                    {
+                        skippingLongLine = false;
+                    }
+                    else
+                    {
+                        ProcessLine(buffer.AsSpan(start, lineEnd - start), bufferOffset + start, ref state, report, sink);
+                    }
+
+                    start = lineEnd + 1;
+                    scanFrom = start;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private struct TextState(FlowLogSchema schema, bool hasHeader)
+    {
+        public FlowLogSchema Schema = schema;
+        public FlowField[] Columns = [.. schema.Fields];
+        public bool HasHeader = hasHeader;
+
+        public void SetSchema(FlowLogSchema schema)
+        {
+            Schema = schema;
+            Columns = [.. schema.Fields];
+            HasHeader = true;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ProcessLine(ReadOnlySpan<byte> line, long offset, ref TextState state, FileReport report, IFlowRecordSink sink)
+    {
+        long lineNumber = ++report.Lines;
+        if (lineNumber == 1 && FlowLogSchema.LooksLikeHeader(line.TrimEnd((byte)'\r')))
+        {
+            // Checked before parsing: a format of text-only fields would otherwise read its header as a record.
+            HandleMalformed(line, offset, lineNumber, ref state, report, sink, 0, ProblemReason.FieldCount, -1);
+            return;
+        }
+
+        Span<Range> fields = stackalloc Range[FlowLogSchema.MaxColumns];
+        LineOutcome outcome = FlowLineParser.Parse(line, state.Columns, fields, out int count, out FlowRecord record, out ProblemReason reason, out int badColumn);
+        switch (outcome)
+        {
+            case LineOutcome.Record:
+                report.Records++;
+                if (record.LogStatus != FlowLogStatus.Ok)
+                {
+                    if (record.LogStatus == FlowLogStatus.NoData)
+                    {
+                        report.NoData++;
+                    }
+                    else
+                    {
+                        report.SkipData++;
+                    }
+                }
+
+                sink.OnRecord(record, new FlowLine(state.Schema, line, fields[..count], lineNumber));
+                return;
+            case LineOutcome.Blank:
+                report.Blank++;
+                return;
+            default:
+                HandleMalformed(line, offset, lineNumber, ref state, report, sink, count, reason, badColumn);
+                return;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void HandleMalformed(ReadOnlySpan<byte> line, long offset, long lineNumber, ref TextState state, FileReport report, IFlowRecordSink sink, int count, ProblemReason reason, int badColumn)
+    {
+        // A header line: the first line of an S3 object, or the first line of each object in a concatenation.
+        if (FlowLogSchema.LooksLikeHeader(line.TrimEnd((byte)'\r')))
+        {
+            try
+            {
+                FlowLogSchema schema = FlowLogSchema.Parse(System.Text.Encoding.ASCII.GetString(line.TrimEnd((byte)'\r')));
+                if (schema.Has(FlowField.Version) && schema.IndexOf(FlowField.Version) >= 0 && schema.Names.Contains("resource-type") && schema.Names.Contains("tgw-id"))
+                {
+                    Fail(report, ProblemReason.UnsupportedFormat, offset, "Transit Gateway flow logs are not VPC flow logs");
+                    throw new StopReadingException();
+                }
+
+                state.SetSchema(schema);
+                report.Headers++;
+                report.Format = report.Format is null ? $"text v{schema.Version} (header)" : $"{report.Format} v{schema.Version} (header)";
+                sink.OnFileStart(report.Path, schema);
+                return;
+            }
+            catch (FormatException ex)
+            {
+                Problem(report, lineNumber, offset, ProblemReason.InvalidValue, "bad header line: " + ex.Message, line);
+                return;
+            }
+        }
+
+        if (line.IndexOfAnyInRange((byte)0, (byte)0x08) >= 0 || line.IndexOfAnyInRange((byte)0x0E, (byte)0x1F) >= 0)
+        {
+            reason = ProblemReason.BinaryData;
+            badColumn = -1;
+        }
+
+        string message = reason switch
+        {
+            ProblemReason.FieldCount => $"expected {state.Columns.Length} fields ({(state.HasHeader ? "from the header" : "default or --flow-format")}), found {(count > FlowLogSchema.MaxColumns ? "more than " + FlowLogSchema.MaxColumns : count)}",
+            ProblemReason.BinaryData => "binary data",
+            _ => $"invalid {state.Schema.Names[badColumn]} '{InputProblem.MakeExcerpt(FieldAt(line, badColumn))}'",
+        };
+        Problem(report, lineNumber, offset, reason, message, line);
+    }
+
+    private static ReadOnlySpan<byte> FieldAt(ReadOnlySpan<byte> line, int column)
+    {
+        Span<Range> fields = stackalloc Range[FlowLogSchema.MaxColumns];
+        int n = FlowLineParser.Split(line.TrimEnd((byte)'\r'), fields);
+        return column >= 0 && column < Math.Min(n, fields.Length) ? line[fields[column]] : default;
+    }
+
+    private void Problem(FileReport report, long line, long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt)
+    {
+        var problem = new InputProblem(report.Path, line, offset, reason, message, InputProblem.MakeExcerpt(excerpt));
+        report.AddProblem(problem);
+        if (Options.Strict)
+        {
+            ThrowStrict(problem);
+        }
+    }
+
+    private void Fail(FileReport report, ProblemReason reason, long offset, string message)
+    {
+        var problem = new InputProblem(report.Path, 0, offset, reason, message, null);
+        report.Fail(problem);
+        if (Options.Strict)
+        {
+            ThrowStrict(problem);
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowStrict(InputProblem problem) => throw new LogFormatException(problem);
+
+    /// <summary>Ends reading a file after a fatal, already-reported problem.</summary>
+    internal sealed class StopReadingException : Exception;
+}

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace FlowCorrelator;
+
+/// <summary>
+/// A network interface id (<c>eni-0a1b…</c>) as a 16-byte value, so that flow records carry no strings and the
+/// index looks ENIs up by integer key. The hex digits are packed four bits each with the digit count in the top byte;
+/// ids that are not <c>eni-</c> plus up to 30 hex digits are interned once per process (rare: samples and other tools).
+/// </summary>
+public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
+{
+    private const int MaxHexDigits = 30;
+    private const ulong InternedFlag = 0x8000_0000_0000_0000UL;
+    private static readonly ConcurrentDictionary<string, ulong> s_internIds = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<ulong, string> s_internNames = new();
+    private static long s_nextIntern;
+
+    private readonly ulong _high;
+    private readonly ulong _low;
+
+    private EniId(ulong high, ulong low)
+    {
+        _high = high;
+        _low = low;
+    }
+
+    /// <summary>No interface (<c>-</c>).</summary>
+    public static EniId None => default;
+
+    /// <summary>True when this is not <see cref="None"/>.</summary>
+    public bool HasValue => (_high | _low) != 0;
+
+    /// <summary>Parses an interface id from UTF-8. <c>-</c> gives <see cref="None"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static EniId FromUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > 4 && utf8.Length <= 4 + MaxHexDigits && utf8[0] == 'e' && utf8[1] == 'n' && utf8[2] == 'i' && utf8[3] == '-')
+        {
+            ReadOnlySpan<byte> hex = utf8[4..];
+            UInt128 value = 0;
+            for (int i = 0; i < hex.Length; i++)
+            {
+                int d = HexValue(hex[i]);
+                if (d < 0)
+                {
+                    return Intern(utf8);
+                }
+
+                value = (value << 4) | (uint)d;
+            }
+
+            value |= (UInt128)(uint)hex.Length << 120;
+            return new EniId((ulong)(value >> 64), (ulong)value);
+        }
+
+        if (utf8.Length == 1 && utf8[0] == '-')
+        {
+            return None;
+        }
+
+        return utf8.IsEmpty ? None : Intern(utf8);
+    }
+
+    /// <summary>Parses an interface id.</summary>
+    public static EniId Parse(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return None;
+        }
+
+        return FromUtf8(Encoding.UTF8.GetBytes(text));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int HexValue(byte b)
+    {
+        uint d = (uint)(b - '0');
+        if (d <= 9)
+        {
+            return (int)d;
+        }
+
+        uint l = (uint)((b | 0x20) - 'a');
+        return l <= 5 ? (int)l + 10 : -1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static EniId Intern(ReadOnlySpan<byte> utf8)
+    {
+        string name = Encoding.UTF8.GetString(utf8);
+        ulong id = s_internIds.GetOrAdd(name, static n =>
+        {
+            ulong v = (ulong)Interlocked.Increment(ref s_nextIntern);
+            s_internNames[v] = n;
+            return v;
+        });
+        return new EniId(InternedFlag, id);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        if (!HasValue)
+        {
+            return "-";
+        }
+
+        if (_high == InternedFlag)
+        {
+            return s_internNames.TryGetValue(_low, out string? name) ? name : "-";
+        }
+
+        UInt128 value = new(_high, _low);
+        int digits = (int)(value >> 120);
+        Span<char> chars = stackalloc char[4 + MaxHexDigits];
+        "eni-".CopyTo(chars);
+        for (int i = digits - 1; i >= 0; i--)
+        {
+            int d = (int)(value & 0xF);
+            chars[4 + i] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+            value >>= 4;
+        }
+
+        return new string(chars[..(4 + digits)]);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(EniId other) => _high == other._high && _low == other._low;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is EniId other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(_high, _low);
+
+    /// <inheritdoc/>
+    public int CompareTo(EniId other)
+    {
+        int c = _high.CompareTo(other._high);
+        return c != 0 ? c : _low.CompareTo(other._low);
+    }
+
+    /// <summary>Equality.</summary>
+    public static bool operator ==(EniId left, EniId right) => left.Equals(right);
+
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(EniId left, EniId right) => !left.Equals(right);
+
+    /// <summary>Ordering.</summary>
+    public static bool operator <(EniId left, EniId right) => left.CompareTo(right) < 0;
+
+    /// <summary>Ordering.</summary>
+    public static bool operator >(EniId left, EniId right) => left.CompareTo(right) > 0;
+
+    /// <summary>Ordering.</summary>
+    public static bool operator <=(EniId left, EniId right) => left.CompareTo(right) <= 0;
+
+    /// <summary>Ordering.</summary>
+    public static bool operator >=(EniId left, EniId right) => left.CompareTo(right) >= 0;
+}

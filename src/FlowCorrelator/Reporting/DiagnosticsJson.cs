@@ -1,0 +1,99 @@
+using System.Text.Json;
+using FlowCorrelator.Ingest;
+
+namespace FlowCorrelator.Reporting;
+
+/// <summary>Writes <see cref="IngestDiagnostics"/> as the <c>diagnostics</c> object of every JSON output.</summary>
+public static class DiagnosticsJson
+{
+    /// <summary>Writes the <c>diagnostics</c> property.</summary>
+    /// <param name="writer">Target, positioned inside an object.</param>
+    /// <param name="diagnostics">What was read.</param>
+    /// <param name="allFiles">List every file (true) or only files with problems (false).</param>
+    /// <param name="extra">More counters (e.g. CloudTrail events used/ignored) written beside the totals.</param>
+    public static void Write(Utf8JsonWriter writer, IngestDiagnostics diagnostics, bool allFiles, IEnumerable<KeyValuePair<string, long>>? extra = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        IReadOnlyList<FileReport> files = diagnostics.Files;
+        writer.WritePropertyName("diagnostics");
+        writer.WriteStartObject();
+        writer.WriteNumber("flowFiles", files.Count(f => f.Kind == LogFileKind.FlowLog));
+        writer.WriteNumber("flowRecords", files.Where(f => f.Kind == LogFileKind.FlowLog).Sum(f => f.Records));
+        writer.WriteNumber("noData", files.Sum(f => f.NoData));
+        writer.WriteNumber("skipData", files.Sum(f => f.SkipData));
+        writer.WriteNumber("malformed", files.Sum(f => f.Malformed));
+        writer.WriteNumber("cloudTrailFiles", files.Count(f => f.Kind == LogFileKind.CloudTrail));
+        writer.WriteNumber("cloudTrailRecords", files.Where(f => f.Kind == LogFileKind.CloudTrail).Sum(f => f.Records));
+        writer.WriteNumber("snapshotFiles", files.Count(f => f.Kind == LogFileKind.Snapshot));
+        writer.WriteNumber("digestFilesSkipped", files.Count(f => f.Kind == LogFileKind.CloudTrailDigest));
+        writer.WriteNumber("unknownFiles", files.Count(f => f.Kind == LogFileKind.Unknown));
+        if (extra is not null)
+        {
+            foreach (KeyValuePair<string, long> kv in extra)
+            {
+                writer.WriteNumber(kv.Key, kv.Value);
+            }
+        }
+
+        writer.WriteNumber("filesWithProblems", files.Count(f => f.HasProblems));
+        writer.WriteBoolean("complete", !diagnostics.HasProblems);
+        writer.WritePropertyName("files");
+        writer.WriteStartArray();
+        foreach (FileReport f in files.Where(f => allFiles || f.HasProblems))
+        {
+            WriteFile(writer, f);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteFile(Utf8JsonWriter writer, FileReport f)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("path", f.Path);
+        writer.WriteString("kind", KindName(f.Kind));
+        writer.WriteString("format", f.Format);
+        writer.WriteNumber("lines", f.Lines);
+        writer.WriteNumber("records", f.Records);
+        writer.WriteNumber("noData", f.NoData);
+        writer.WriteNumber("skipData", f.SkipData);
+        writer.WriteNumber("malformed", f.Malformed);
+        if (f.FatalError is { } fatal)
+        {
+            writer.WriteString("error", fatal.Reason + ": " + fatal.Message);
+            writer.WriteNumber("errorByteOffset", fatal.ByteOffset);
+        }
+
+        writer.WritePropertyName("samples");
+        writer.WriteStartArray();
+        foreach (InputProblem p in f.Samples)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("line", p.Line);
+            writer.WriteNumber("byteOffset", p.ByteOffset);
+            writer.WriteString("reason", p.Reason.ToString());
+            writer.WriteString("message", p.Message);
+            if (p.Excerpt is not null)
+            {
+                writer.WriteString("excerpt", p.Excerpt);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Lower-case kind name used in all outputs.</summary>
+    public static string KindName(LogFileKind kind) => kind switch
+    {
+        LogFileKind.FlowLog => "flowlog",
+        LogFileKind.CloudTrail => "cloudtrail",
+        LogFileKind.CloudTrailDigest => "digest",
+        LogFileKind.Snapshot => "snapshot",
+        _ => "unknown",
+    };
+}
