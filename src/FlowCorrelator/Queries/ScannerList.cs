@@ -1,0 +1,132 @@
+using System.Collections.Immutable;
+using System.Reflection;
+
+namespace FlowCorrelator.Queries;
+
+/// <summary>
+/// Known internet scanners (Censys, Shodan), from the versioned data file <c>Data/scanners.txt</c> embedded in the
+/// library, plus any user-supplied ranges. Lookups are a binary search over sorted, merged ranges.
+/// </summary>
+public sealed class ScannerList
+{
+    private readonly IpAddr[] _starts;
+    private readonly IpAddr[] _ends;
+
+    private ScannerList(IEnumerable<IpNetwork> networks, string version)
+    {
+        Networks = [.. networks.OrderBy(n => n.First)];
+        Version = version;
+        var starts = new List<IpAddr>();
+        var ends = new List<IpAddr>();
+        foreach (IpNetwork n in Networks)
+        {
+            if (starts.Count > 0 && n.First <= ends[^1])
+            {
+                if (n.Last > ends[^1])
+                {
+                    ends[^1] = n.Last;
+                }
+
+                continue;
+            }
+
+            starts.Add(n.First);
+            ends.Add(n.Last);
+        }
+
+        _starts = [.. starts];
+        _ends = [.. ends];
+    }
+
+    /// <summary>The built-in list.</summary>
+    public static ScannerList BuiltIn { get; } = LoadBuiltIn();
+
+    /// <summary>An empty list.</summary>
+    public static ScannerList Empty { get; } = new([], "empty");
+
+    /// <summary>Every range, sorted.</summary>
+    public ImmutableArray<IpNetwork> Networks { get; }
+
+    /// <summary>Version of the data (the built-in file's <c># version:</c> line, plus <c>+custom</c> when extended).</summary>
+    public string Version { get; }
+
+    /// <summary>Whether the address lies in a listed range.</summary>
+    public bool Contains(IpAddr address)
+    {
+        int lo = 0;
+        int hi = _starts.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (address < _starts[mid])
+            {
+                hi = mid - 1;
+            }
+            else if (address > _ends[mid])
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>This list plus the ranges in <paramref name="text"/> (one CIDR a line, <c>#</c> comments).</summary>
+    /// <exception cref="FormatException">A line is not a CIDR block; the message names the line.</exception>
+    public ScannerList With(string text, string sourceName)
+    {
+        List<IpNetwork> extra = Parse(text, sourceName, out _);
+        return new ScannerList(Networks.Concat(extra), Version + "+custom");
+    }
+
+    private static List<IpNetwork> Parse(string text, string sourceName, out string version)
+    {
+        version = "unversioned";
+        var result = new List<IpNetwork>();
+        int lineNumber = 0;
+        foreach (string raw in text.Split('\n'))
+        {
+            lineNumber++;
+            string line = raw.Trim();
+            if (line.StartsWith("# version:", StringComparison.Ordinal))
+            {
+                version = line["# version:".Length..].Trim();
+                continue;
+            }
+
+            int hash = line.IndexOf('#', StringComparison.Ordinal);
+            if (hash >= 0)
+            {
+                line = line[..hash].Trim();
+            }
+
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            if (!IpNetwork.TryParse(line, out IpNetwork network))
+            {
+                throw new FormatException($"{sourceName}:{lineNumber}: '{line}' is not a CIDR block.");
+            }
+
+            result.Add(network);
+        }
+
+        return result;
+    }
+
+    private static ScannerList LoadBuiltIn()
+    {
+        using Stream stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("FlowCorrelator.Data.scanners.txt")
+            ?? throw new InvalidOperationException("The embedded scanner list is missing.");
+        using var reader = new StreamReader(stream);
+        string text = reader.ReadToEnd();
+        List<IpNetwork> networks = Parse(text, "scanners.txt", out string version);
+        return new ScannerList(networks, version);
+    }
+}
