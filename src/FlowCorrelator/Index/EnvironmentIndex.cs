@@ -1,0 +1,165 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using FlowCorrelator.Queries;
+
+namespace FlowCorrelator.Index;
+
+/// <summary>
+/// The state of an AWS environment over time, rebuilt from CloudTrail (and optional describe-* snapshots): which
+/// instance held which interface and address, which tags the instance had, which security groups each interface had,
+/// and which rules each group had, for any instant. Built once, then read-only and safe to share between threads.
+/// </summary>
+/// <remarks>
+/// Every fact is valid over a half-open interval <c>[from, to)</c> of Unix seconds; lookups are binary searches over
+/// sorted arrays. Resources CloudTrail never mentions are unknown (lookups return null), never guessed.
+/// See docs/semantics.md for the exact rules.
+/// </remarks>
+/// <threadsafety>Immutable after <see cref="Build"/>; all members are thread-safe.</threadsafety>
+public sealed class EnvironmentIndex
+{
+    private readonly FrozenDictionary<EniId, Timeline<InterfaceState>> _interfaces;
+    private readonly FrozenDictionary<string, Timeline<RuleDefinition[]>> _ingressRules;
+    private readonly FrozenDictionary<IpAddr, AddressOwner[]> _addressOwners;
+
+    internal EnvironmentIndex(
+        FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces,
+        FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules,
+        FrozenDictionary<IpAddr, AddressOwner[]> addressOwners,
+        ImmutableArray<GroupRecord> groups,
+        ImmutableArray<RuleChange> ruleChanges,
+        ImmutableArray<GroupAttachment> groupAttachments,
+        ImmutableArray<TimelineEntry> history,
+        IndexStatistics statistics)
+    {
+        _interfaces = interfaces;
+        _ingressRules = ingressRules;
+        _addressOwners = addressOwners;
+        Groups = groups;
+        RuleChanges = ruleChanges;
+        GroupAttachments = groupAttachments;
+        History = history;
+        Statistics = statistics;
+    }
+
+    /// <summary>An index that knows nothing.</summary>
+    public static EnvironmentIndex Empty { get; } = Build([]);
+
+    /// <summary>Successful rule changes (question 2), in event order.</summary>
+    public ImmutableArray<RuleChange> RuleChanges { get; }
+
+    /// <summary>Group sets replaced after launch (question 3), in event order.</summary>
+    public ImmutableArray<GroupAttachment> GroupAttachments { get; }
+
+    /// <summary>Every change to every resource, in event order (the <c>timeline</c> view).</summary>
+    public ImmutableArray<TimelineEntry> History { get; }
+
+    /// <summary>Counts of events applied, failed, ignored.</summary>
+    public IndexStatistics Statistics { get; }
+
+    /// <summary>Every security group the evidence mentions.</summary>
+    internal ImmutableArray<GroupRecord> Groups { get; }
+
+    /// <summary>Number of interfaces known.</summary>
+    public int InterfaceCount => _interfaces.Count;
+
+    /// <summary>
+    /// Builds the index from CloudTrail events (any order; sorted by time then event id, duplicates by event id
+    /// applied once) and snapshot events. Failed calls and events without a typed change are counted, not applied.
+    /// </summary>
+    public static EnvironmentIndex Build(IEnumerable<CloudTrailEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return new IndexBuilder().Build(events);
+    }
+
+    /// <summary>The interface's state at <paramref name="unixSeconds"/>, or null when unknown at that time.</summary>
+    public InterfaceState? InterfaceAt(EniId interfaceId, long unixSeconds) =>
+        _interfaces.TryGetValue(interfaceId, out Timeline<InterfaceState>? timeline) ? timeline.At(unixSeconds) : null;
+
+    /// <summary>The interface's state at <paramref name="time"/>, or null when unknown at that time.</summary>
+    public InterfaceState? InterfaceAt(string interfaceId, DateTimeOffset time) => InterfaceAt(EniId.Parse(interfaceId), time.ToUnixTimeSeconds());
+
+    /// <summary>Ingress rules of the group in force at <paramref name="unixSeconds"/> (empty when none or unknown).</summary>
+    public ReadOnlySpan<RuleDefinition> IngressRulesAt(string groupId, long unixSeconds) =>
+        _ingressRules.TryGetValue(groupId, out Timeline<RuleDefinition[]>? timeline) ? timeline.At(unixSeconds) ?? [] : [];
+
+    /// <summary>The interface that held <paramref name="address"/> at <paramref name="unixSeconds"/>, if known.</summary>
+    public EniId? InterfaceOfAddress(IpAddr address, long unixSeconds)
+    {
+        if (!_addressOwners.TryGetValue(address, out AddressOwner[]? owners))
+        {
+            return null;
+        }
+
+        foreach (AddressOwner o in owners)
+        {
+            if (unixSeconds >= o.From && unixSeconds < o.To)
+            {
+                return o.Interface;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether, at <paramref name="unixSeconds"/>, the address belongs to an interface holding <paramref name="groupId"/>.</summary>
+    public bool AddressInGroup(IpAddr address, string groupId, long unixSeconds) =>
+        InterfaceOfAddress(address, unixSeconds) is EniId eni && InterfaceAt(eni, unixSeconds) is { Exists: true } state && state.HasGroup(groupId);
+
+    /// <summary>Every interface's full history (for export and the timeline view).</summary>
+    public IEnumerable<(EniId Interface, ReadOnlyMemory<long> Times, IReadOnlyList<InterfaceState> States)> InterfaceHistories()
+    {
+        foreach (KeyValuePair<EniId, Timeline<InterfaceState>> kv in _interfaces.OrderBy(kv => kv.Key))
+        {
+            yield return (kv.Key, kv.Value.Times.ToArray(), kv.Value.Values.ToArray());
+        }
+    }
+}
+
+/// <summary>Counts from building the index.</summary>
+/// <param name="EventsRead">Events given (after de-duplication).</param>
+/// <param name="Duplicates">Events dropped as duplicate event ids.</param>
+/// <param name="Applied">Successful events with a typed change, applied.</param>
+/// <param name="Failed">Events with an error code (including dry runs); nothing applied.</param>
+/// <param name="Ignored">Successful events the index has no use for (counted only).</param>
+/// <param name="FirstEvent">Earliest event time.</param>
+/// <param name="LastEvent">Latest event time.</param>
+public sealed record IndexStatistics(long EventsRead, long Duplicates, long Applied, long Failed, long Ignored, DateTimeOffset? FirstEvent, DateTimeOffset? LastEvent);
+
+/// <summary>An address held by an interface over <c>[From, To)</c>.</summary>
+internal readonly record struct AddressOwner(long From, long To, EniId Interface);
+
+/// <summary>What the evidence says about one security group over the whole history.</summary>
+internal sealed class GroupRecord
+{
+    public required string GroupId { get; init; }
+
+    public string? GroupName { get; set; }
+
+    public bool CreatedInEvidence { get; set; }
+
+    public long? DeletedAt { get; set; }
+
+    /// <summary>Named in the group set of a successful launch, interface creation, modification or snapshot.</summary>
+    public bool AttachEvidence { get; set; }
+
+    /// <summary>In some interface's group set at some time.</summary>
+    public bool EverOnInterface { get; set; }
+
+    /// <summary>Every rule the group ever had, by id, in order of first appearance.</summary>
+    public List<RuleHistory> Rules { get; } = [];
+}
+
+/// <summary>Every definition one rule had, and when it was removed.</summary>
+internal sealed class RuleHistory
+{
+    public required string RuleId { get; init; }
+
+    public required bool IsEgress { get; init; }
+
+    public List<SecurityGroupRuleSpec> Definitions { get; } = [];
+
+    public long AddedAt { get; init; }
+
+    public long? RemovedAt { get; set; }
+}

@@ -1,0 +1,913 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using FlowCorrelator.Queries;
+
+namespace FlowCorrelator.Index;
+
+/// <summary>
+/// Replays events in time order over mutable state, snapshotting each interface's and group's state after every event
+/// that touched it, then freezes everything into <see cref="EnvironmentIndex"/>.
+/// </summary>
+internal sealed class IndexBuilder
+{
+    private readonly Dictionary<string, MutableInterface> _interfaces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MutableInstance> _instances = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MutableGroup> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Interface, string Instance)> _attachments = new(StringComparer.Ordinal);
+    private readonly Dictionary<IpAddr, List<(long From, long To, string Interface)>> _addresses = [];
+    private readonly HashSet<MutableInterface> _dirtyInterfaces = [];
+    private readonly HashSet<MutableGroup> _dirtyGroups = [];
+    private readonly List<RuleChange> _ruleChanges = [];
+    private readonly List<GroupAttachment> _groupAttachments = [];
+    private readonly List<TimelineEntry> _history = [];
+
+    private CloudTrailEvent _event = null!;
+    private long _now;
+
+    public EnvironmentIndex Build(IEnumerable<CloudTrailEvent> events)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var unique = new List<CloudTrailEvent>();
+        long duplicates = 0;
+        foreach (CloudTrailEvent e in events)
+        {
+            if (seen.Add(e.EventId))
+            {
+                unique.Add(e);
+            }
+            else
+            {
+                duplicates++;
+            }
+        }
+
+        // Snapshots describe the state before the trail starts: apply them first, whatever their time says.
+        unique.Sort(static (a, b) =>
+        {
+            int snapshot = (b.Change is BaselineSnapshot).CompareTo(a.Change is BaselineSnapshot);
+            if (snapshot != 0)
+            {
+                return snapshot;
+            }
+
+            int t = a.Time.CompareTo(b.Time);
+            return t != 0 ? t : string.CompareOrdinal(a.EventId, b.EventId);
+        });
+
+        long applied = 0, failed = 0, ignored = 0;
+        foreach (CloudTrailEvent e in unique)
+        {
+            if (!e.Succeeded)
+            {
+                failed++;
+                continue;
+            }
+
+            if (e.Change is null)
+            {
+                ignored++;
+                continue;
+            }
+
+            _event = e;
+            _now = e.Change is BaselineSnapshot ? long.MinValue / 2 : e.Time.ToUnixTimeSeconds();
+            Apply(e.Change);
+            Flush();
+            applied++;
+        }
+
+        var real = unique.Where(e => e.Change is not BaselineSnapshot).ToList();
+        var stats = new IndexStatistics(unique.Count, duplicates, applied, failed, ignored,
+            real.Count == 0 ? null : real.Min(e => e.Time), real.Count == 0 ? null : real.Max(e => e.Time));
+        return Freeze(stats);
+    }
+
+    private void Apply(Ec2Change change)
+    {
+        switch (change)
+        {
+            case InstancesLaunched c: Launch(c); break;
+            case InstancesStateChanged c: ChangeState(c); break;
+            case NetworkInterfaceCreated c: CreateInterface(c); break;
+            case NetworkInterfaceDeleted c: DeleteInterface(c.NetworkInterfaceId); break;
+            case NetworkInterfaceAttached c: Attach(c.NetworkInterfaceId, c.InstanceId, c.AttachmentId, c.DeviceIndex, byLaunch: false); break;
+            case NetworkInterfaceDetached c: Detach(c.AttachmentId); break;
+            case NetworkInterfaceGroupsReplaced c: ReplaceGroups(Interface(c.NetworkInterfaceId), c.Groups); break;
+            case InstanceGroupsReplaced c: ReplaceInstanceGroups(c); break;
+            case PrivateIpsChanged c: ChangeAddresses(c); break;
+            case SecurityGroupCreated c: CreateGroup(c, inEvidence: true); break;
+            case SecurityGroupDeleted c: DeleteGroup(c); break;
+            case RulesAuthorized c: Authorize(c); break;
+            case RulesRevoked c: Revoke(c); break;
+            case RulesModified c: Modify(c); break;
+            case TagsCreated c: CreateTags(c); break;
+            case TagsDeleted c: DeleteTags(c); break;
+            case BaselineSnapshot c: ApplySnapshot(c); break;
+            default: break;
+        }
+    }
+
+    // ---- instances and interfaces -------------------------------------------------------------------------------
+
+    private void Launch(InstancesLaunched c)
+    {
+        foreach (string g in c.RequestedGroups)
+        {
+            Group(g).Record.AttachEvidence = true;
+        }
+
+        foreach (InstanceInfo info in c.Instances)
+        {
+            LaunchOne(info, running: true);
+        }
+    }
+
+    private void LaunchOne(InstanceInfo info, bool running)
+    {
+        MutableInstance instance = Instance(info.InstanceId);
+        instance.Running = running;
+        instance.Tags.Clear();
+        foreach (Tag t in info.Tags)
+        {
+            if (t.Value is not null)
+            {
+                instance.Tags[t.Key] = t.Value;
+            }
+        }
+
+        instance.Groups = [.. info.Groups.Select(g => g.GroupId)];
+        foreach (GroupRef g in info.Groups)
+        {
+            NoteGroupName(g);
+            Group(g.GroupId).Record.AttachEvidence = true;
+        }
+
+        Record(info.InstanceId, $"{(running ? "launched" : "known running state: " + (info.State ?? "unknown"))}; tags {FormatTags(instance.Tags)}; groups {string.Join(",", instance.Groups)}");
+        foreach (NetworkInterfaceInfo ni in info.NetworkInterfaces)
+        {
+            MutableInterface eni = Interface(ni.NetworkInterfaceId);
+            eni.Exists = true;
+            eni.CreatedByLaunchOf = _event.Change is BaselineSnapshot ? null : info.InstanceId;
+            ImmutableArray<GroupRef> groups = ni.Groups.IsDefaultOrEmpty ? info.Groups : ni.Groups;
+            SetGroups(eni, groups);
+            var ips = new List<string>(ni.PrivateIps);
+            if (ips.Count == 0 && ni.DeviceIndex == 0 && info.PrivateIp is not null)
+            {
+                ips.Add(info.PrivateIp);
+            }
+
+            foreach (string ip in ips)
+            {
+                AddAddress(eni, ip);
+            }
+
+            Record(eni.Id, $"created with {info.InstanceId}; addresses {string.Join(",", eni.Addresses.Keys)}; groups {string.Join(",", eni.Groups)}");
+            Attach(eni.Id, info.InstanceId, ni.AttachmentId, ni.DeviceIndex, byLaunch: true);
+        }
+
+        MarkInstanceDirty(instance);
+    }
+
+    private void ChangeState(InstancesStateChanged c)
+    {
+        foreach (string id in c.InstanceIds)
+        {
+            MutableInstance instance = Instance(id);
+            switch (c.Kind)
+            {
+                case InstanceStateChange.Started:
+                    instance.Running = true;
+                    Record(id, "started");
+                    break;
+                case InstanceStateChange.Stopped:
+                    instance.Running = false;
+                    Record(id, "stopped");
+                    break;
+                default:
+                    instance.Running = false;
+                    instance.Terminated = true;
+                    Record(id, "terminated");
+                    foreach (string eniId in instance.Interfaces.ToList())
+                    {
+                        MutableInterface eni = Interface(eniId);
+                        DetachInterface(eni);
+                        if (eni.CreatedByLaunchOf == id)
+                        {
+                            // Interfaces created by the launch have deleteOnTermination; AWS logs no event for it.
+                            DeleteInterface(eniId);
+                        }
+                    }
+
+                    break;
+            }
+
+            MarkInstanceDirty(instance);
+        }
+    }
+
+    private void CreateInterface(NetworkInterfaceCreated c)
+    {
+        foreach (string g in c.RequestedGroups)
+        {
+            Group(g).Record.AttachEvidence = true;
+        }
+
+        NetworkInterfaceInfo ni = c.Interface;
+        MutableInterface eni = Interface(ni.NetworkInterfaceId);
+        eni.Exists = true;
+        eni.CreatedByLaunchOf = null;
+        SetGroups(eni, ni.Groups);
+        foreach (GroupRef g in ni.Groups)
+        {
+            Group(g.GroupId).Record.AttachEvidence = true;
+        }
+
+        foreach (string ip in ni.PrivateIps)
+        {
+            AddAddress(eni, ip);
+        }
+
+        Record(eni.Id, $"created; addresses {string.Join(",", eni.Addresses.Keys)}; groups {string.Join(",", eni.Groups)}");
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void DeleteInterface(string interfaceId)
+    {
+        MutableInterface eni = Interface(interfaceId);
+        DetachInterface(eni);
+        foreach (IpAddr ip in eni.Addresses.Keys.ToList())
+        {
+            RemoveAddress(eni, ip);
+        }
+
+        eni.Exists = false;
+        Record(interfaceId, "deleted");
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void Attach(string interfaceId, string instanceId, string? attachmentId, int deviceIndex, bool byLaunch)
+    {
+        MutableInterface eni = Interface(interfaceId);
+        MutableInstance instance = Instance(instanceId);
+        if (eni.Instance is not null && eni.Instance != instanceId)
+        {
+            DetachInterface(eni);
+        }
+
+        eni.Exists = true;
+        eni.Instance = instanceId;
+        eni.DeviceIndex = deviceIndex;
+        instance.Interfaces.Add(interfaceId);
+        if (attachmentId is not null)
+        {
+            _attachments[attachmentId] = (interfaceId, instanceId);
+        }
+
+        if (!byLaunch)
+        {
+            Record(interfaceId, $"attached to {instanceId} (device {deviceIndex})");
+            Record(instanceId, $"{interfaceId} attached (device {deviceIndex})");
+        }
+
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void Detach(string attachmentId)
+    {
+        if (_attachments.TryGetValue(attachmentId, out (string Interface, string Instance) a))
+        {
+            MutableInterface eni = Interface(a.Interface);
+            if (eni.Instance == a.Instance)
+            {
+                DetachInterface(eni);
+                Record(a.Interface, $"detached from {a.Instance}");
+                Record(a.Instance, $"{a.Interface} detached");
+            }
+        }
+        else
+        {
+            Record(attachmentId, "detached (attachment unknown to the evidence)");
+        }
+    }
+
+    private void DetachInterface(MutableInterface eni)
+    {
+        if (eni.Instance is { } instanceId)
+        {
+            Instance(instanceId).Interfaces.Remove(eni.Id);
+            eni.Instance = null;
+            _dirtyInterfaces.Add(eni);
+        }
+    }
+
+    private void ReplaceGroups(MutableInterface eni, ImmutableArray<GroupRef> groups, string? viaInstance = null)
+    {
+        ImmutableArray<string> before = [.. eni.Groups];
+        SetGroups(eni, groups);
+        foreach (GroupRef g in groups)
+        {
+            Group(g.GroupId).Record.AttachEvidence = true;
+        }
+
+        ImmutableArray<string> after = [.. eni.Groups];
+        _groupAttachments.Add(new GroupAttachment
+        {
+            Time = _event.Time,
+            EventId = _event.EventId,
+            EventName = _event.EventName,
+            InterfaceId = eni.Id,
+            InstanceId = eni.Instance ?? viaInstance,
+            GroupsBefore = before,
+            GroupsAfter = after,
+            Added = [.. after.Except(before, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            Removed = [.. before.Except(after, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            Actor = _event.ActorArn,
+        });
+        Record(eni.Id, $"groups {string.Join(",", before)} -> {string.Join(",", after)}");
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void ReplaceInstanceGroups(InstanceGroupsReplaced c)
+    {
+        MutableInstance instance = Instance(c.InstanceId);
+        instance.Groups = [.. c.Groups.Select(g => g.GroupId)];
+        MutableInterface? primary = instance.Interfaces.Select(Interface).Where(e => e.DeviceIndex == 0).FirstOrDefault();
+        if (primary is not null)
+        {
+            ReplaceGroups(primary, c.Groups, c.InstanceId);
+            return;
+        }
+
+        foreach (GroupRef g in c.Groups)
+        {
+            Group(g.GroupId).Record.AttachEvidence = true;
+        }
+
+        ImmutableArray<string> after = [.. c.Groups.Select(g => g.GroupId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        _groupAttachments.Add(new GroupAttachment
+        {
+            Time = _event.Time,
+            EventId = _event.EventId,
+            EventName = _event.EventName,
+            InterfaceId = null,
+            InstanceId = c.InstanceId,
+            GroupsBefore = [],
+            GroupsAfter = after,
+            Added = after,
+            Removed = [],
+            Actor = _event.ActorArn,
+        });
+        Record(c.InstanceId, $"groups -> {string.Join(",", after)} (primary interface unknown)");
+    }
+
+    private void ChangeAddresses(PrivateIpsChanged c)
+    {
+        MutableInterface eni = Interface(c.NetworkInterfaceId);
+        foreach (string ip in c.Ips)
+        {
+            if (c.Unassigned)
+            {
+                if (IpAddr.TryParse(ip, out IpAddr address))
+                {
+                    RemoveAddress(eni, address);
+                }
+            }
+            else
+            {
+                AddAddress(eni, ip);
+            }
+        }
+
+        Record(eni.Id, $"{(c.Unassigned ? "unassigned" : "assigned")} {string.Join(",", c.Ips)}");
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void SetGroups(MutableInterface eni, ImmutableArray<GroupRef> groups)
+    {
+        eni.Groups.Clear();
+        foreach (GroupRef g in groups)
+        {
+            NoteGroupName(g);
+            eni.Groups.Add(g.GroupId);
+            GroupRecord record = Group(g.GroupId).Record;
+            record.EverOnInterface = true;
+            record.AttachEvidence = true;
+        }
+
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void AddAddress(MutableInterface eni, string ip)
+    {
+        if (!IpAddr.TryParse(ip, out IpAddr address) || eni.Addresses.ContainsKey(address))
+        {
+            return;
+        }
+
+        // An address moves: whoever held it loses it now.
+        if (_addresses.TryGetValue(address, out var owners) && owners.Count > 0 && owners[^1].To == long.MaxValue)
+        {
+            MutableInterface previous = Interface(owners[^1].Interface);
+            RemoveAddress(previous, address);
+        }
+
+        eni.Addresses[address] = _now;
+        if (!_addresses.TryGetValue(address, out owners))
+        {
+            owners = [];
+            _addresses[address] = owners;
+        }
+
+        owners.Add((_now, long.MaxValue, eni.Id));
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void RemoveAddress(MutableInterface eni, IpAddr address)
+    {
+        if (!eni.Addresses.Remove(address))
+        {
+            return;
+        }
+
+        if (_addresses.TryGetValue(address, out var owners))
+        {
+            for (int i = owners.Count - 1; i >= 0; i--)
+            {
+                if (owners[i].Interface == eni.Id && owners[i].To == long.MaxValue)
+                {
+                    owners[i] = (owners[i].From, _now, eni.Id);
+                    break;
+                }
+            }
+        }
+
+        _dirtyInterfaces.Add(eni);
+    }
+
+    // ---- security groups ------------------------------------------------------------------------------------------
+
+    private void CreateGroup(SecurityGroupCreated c, bool inEvidence)
+    {
+        MutableGroup group = Group(c.GroupId);
+        group.Record.GroupName = c.GroupName ?? group.Record.GroupName;
+        group.Record.CreatedInEvidence |= inEvidence;
+        group.Record.DeletedAt = null;
+        if (inEvidence)
+        {
+            Record(c.GroupId, $"created ({c.GroupName})");
+        }
+    }
+
+    private void DeleteGroup(SecurityGroupDeleted c)
+    {
+        string? id = c.GroupId ?? _groups.Values.FirstOrDefault(g => g.Record.GroupName == c.GroupName && g.Record.DeletedAt is null)?.Record.GroupId;
+        if (id is null)
+        {
+            return;
+        }
+
+        MutableGroup group = Group(id);
+        foreach (string ruleId in group.Live.Keys.ToList())
+        {
+            RemoveRule(group, ruleId);
+        }
+
+        group.Record.DeletedAt = _now;
+        Record(id, "deleted");
+        _dirtyGroups.Add(group);
+    }
+
+    private void Authorize(RulesAuthorized c)
+    {
+        int n = 0;
+        foreach (SecurityGroupRuleSpec spec in c.Rules)
+        {
+            string ruleId = spec.RuleId ?? $"{_event.EventId}#{n}";
+            n++;
+            SecurityGroupRuleSpec def = spec with { RuleId = ruleId, GroupId = spec.GroupId.Length == 0 ? c.GroupId : spec.GroupId };
+            MutableGroup group = Group(def.GroupId);
+            AddOrReplaceRule(group, def);
+            AddRuleChange(def, "added");
+        }
+    }
+
+    private void Revoke(RulesRevoked c)
+    {
+        MutableGroup group = Group(c.GroupId);
+        foreach (string ruleId in c.RuleIds)
+        {
+            if (group.Live.TryGetValue(ruleId, out SecurityGroupRuleSpec? def))
+            {
+                RemoveRule(group, ruleId);
+                AddRuleChange(def, "removed");
+            }
+            else
+            {
+                AddRuleChange(new SecurityGroupRuleSpec { RuleId = ruleId, GroupId = c.GroupId, IsEgress = c.IsEgress, Protocol = -1 }, "removed", definitionKnown: false);
+            }
+        }
+
+        foreach (SecurityGroupRuleSpec spec in c.Rules)
+        {
+            SecurityGroupRuleSpec wanted = spec with { GroupId = c.GroupId, IsEgress = c.IsEgress };
+            var matches = group.Live.Values.Where(r => r.SamePermission(wanted)).ToList();
+            if (matches.Count == 0)
+            {
+                AddRuleChange(wanted with { RuleId = null }, "removed");
+                continue;
+            }
+
+            foreach (SecurityGroupRuleSpec match in matches)
+            {
+                RemoveRule(group, match.RuleId!);
+                AddRuleChange(match, "removed");
+            }
+        }
+    }
+
+    private void Modify(RulesModified c)
+    {
+        foreach (SecurityGroupRuleSpec spec in c.Rules)
+        {
+            if (spec.RuleId is null)
+            {
+                continue;
+            }
+
+            string groupId = spec.GroupId.Length == 0 ? c.GroupId : spec.GroupId;
+            MutableGroup group = Group(groupId);
+            bool known = group.Live.TryGetValue(spec.RuleId, out SecurityGroupRuleSpec? existing);
+            RuleHistory? history = group.Record.Rules.FirstOrDefault(r => r.RuleId == spec.RuleId);
+            bool isEgress = existing?.IsEgress ?? history?.IsEgress ?? false;
+            SecurityGroupRuleSpec def = spec with { GroupId = groupId, IsEgress = isEgress };
+            AddOrReplaceRule(group, def);
+            AddRuleChange(def, "modified", directionKnown: known || history is not null);
+        }
+    }
+
+    private void AddOrReplaceRule(MutableGroup group, SecurityGroupRuleSpec def)
+    {
+        string ruleId = def.RuleId!;
+        group.Live[ruleId] = def;
+        RuleHistory? history = group.Record.Rules.FirstOrDefault(r => r.RuleId == ruleId);
+        if (history is null)
+        {
+            history = new RuleHistory { RuleId = ruleId, IsEgress = def.IsEgress, AddedAt = _now };
+            group.Record.Rules.Add(history);
+        }
+
+        history.RemovedAt = null;
+        history.Definitions.Add(def);
+        Record(group.Record.GroupId, $"rule {ruleId} {(def.IsEgress ? "egress" : "ingress")} {Describe(def)}");
+        _dirtyGroups.Add(group);
+    }
+
+    private void RemoveRule(MutableGroup group, string ruleId)
+    {
+        if (!group.Live.Remove(ruleId))
+        {
+            return;
+        }
+
+        RuleHistory? history = group.Record.Rules.FirstOrDefault(r => r.RuleId == ruleId);
+        if (history is not null)
+        {
+            history.RemovedAt = _now;
+        }
+
+        Record(group.Record.GroupId, $"rule {ruleId} removed");
+        _dirtyGroups.Add(group);
+    }
+
+    private void AddRuleChange(SecurityGroupRuleSpec def, string change, bool definitionKnown = true, bool directionKnown = true)
+    {
+        if (_event.Change is BaselineSnapshot)
+        {
+            return;
+        }
+
+        bool world = def.Cidr is { } cidr && IpNetwork.TryParse(cidr, out IpNetwork network) && network.IsWorld;
+        bool allProtocols = def.Protocol == -1;
+        _ruleChanges.Add(new RuleChange
+        {
+            Time = _event.Time,
+            EventId = _event.EventId,
+            EventName = _event.EventName,
+            Change = change,
+            GroupId = def.GroupId,
+            RuleId = def.RuleId,
+            Direction = !directionKnown ? "unknown" : def.IsEgress ? "egress" : "ingress",
+            Protocol = definitionKnown ? SecurityGroupRuleSpec.ProtocolName(def.Protocol) : "unknown",
+            FromPort = allProtocols ? null : def.FromPort,
+            ToPort = allProtocols ? null : def.ToPort,
+            Cidr = def.Cidr,
+            ReferencedGroupId = def.ReferencedGroupId,
+            PrefixListId = def.PrefixListId,
+            Actor = _event.ActorArn,
+            SourceIp = _event.SourceIp,
+            OpensToWorld = world,
+            Risks = def.IsEgress || !definitionKnown ? [] : RiskLabels.For(def, world),
+        });
+    }
+
+    // ---- tags -----------------------------------------------------------------------------------------------------
+
+    private void CreateTags(TagsCreated c)
+    {
+        foreach (string id in c.ResourceIds)
+        {
+            if (id.StartsWith("i-", StringComparison.Ordinal))
+            {
+                MutableInstance instance = Instance(id);
+                foreach (Tag t in c.Tags)
+                {
+                    instance.Tags[t.Key] = t.Value ?? string.Empty;
+                }
+
+                MarkInstanceDirty(instance);
+            }
+
+            Record(id, "tags set " + string.Join(",", c.Tags.Select(t => $"{t.Key}={t.Value}")));
+        }
+    }
+
+    private void DeleteTags(TagsDeleted c)
+    {
+        foreach (string id in c.ResourceIds)
+        {
+            if (id.StartsWith("i-", StringComparison.Ordinal))
+            {
+                MutableInstance instance = Instance(id);
+                if (c.Tags.IsDefaultOrEmpty)
+                {
+                    instance.Tags.Clear();
+                }
+                else
+                {
+                    foreach (Tag t in c.Tags)
+                    {
+                        if (instance.Tags.TryGetValue(t.Key, out string? v) && (t.Value is null || t.Value == v))
+                        {
+                            instance.Tags.Remove(t.Key);
+                        }
+                    }
+                }
+
+                MarkInstanceDirty(instance);
+            }
+
+            Record(id, "tags deleted " + (c.Tags.IsDefaultOrEmpty ? "(all)" : string.Join(",", c.Tags.Select(t => t.Value is null ? t.Key : $"{t.Key}={t.Value}"))));
+        }
+    }
+
+    // ---- snapshots ------------------------------------------------------------------------------------------------
+
+    private void ApplySnapshot(BaselineSnapshot c)
+    {
+        foreach (SecurityGroupCreated g in c.Groups)
+        {
+            CreateGroup(g, inEvidence: false);
+        }
+
+        foreach (SecurityGroupRuleSpec rule in c.Rules)
+        {
+            if (rule.RuleId is not null)
+            {
+                AddOrReplaceRule(Group(rule.GroupId), rule);
+            }
+        }
+
+        foreach (NetworkInterfaceInfo ni in c.NetworkInterfaces)
+        {
+            MutableInterface eni = Interface(ni.NetworkInterfaceId);
+            eni.Exists = true;
+            SetGroups(eni, ni.Groups);
+            foreach (GroupRef g in ni.Groups)
+            {
+                Group(g.GroupId).Record.AttachEvidence = true;
+            }
+
+            foreach (string ip in ni.PrivateIps)
+            {
+                AddAddress(eni, ip);
+            }
+        }
+
+        foreach (InstanceInfo info in c.Instances)
+        {
+            bool running = info.State is null or "running" or "pending";
+            LaunchOne(info, running);
+        }
+
+        foreach ((string eniId, string instanceId, string? attachmentId, int deviceIndex) in c.Attachments)
+        {
+            Attach(eniId, instanceId, attachmentId, deviceIndex, byLaunch: true);
+        }
+    }
+
+    // ---- state plumbing -------------------------------------------------------------------------------------------
+
+    private MutableInterface Interface(string id)
+    {
+        if (!_interfaces.TryGetValue(id, out MutableInterface? eni))
+        {
+            eni = new MutableInterface(id);
+            _interfaces[id] = eni;
+        }
+
+        return eni;
+    }
+
+    private MutableInstance Instance(string id)
+    {
+        if (!_instances.TryGetValue(id, out MutableInstance? instance))
+        {
+            instance = new MutableInstance(id);
+            _instances[id] = instance;
+        }
+
+        return instance;
+    }
+
+    private MutableGroup Group(string id)
+    {
+        if (!_groups.TryGetValue(id, out MutableGroup? group))
+        {
+            group = new MutableGroup(new GroupRecord { GroupId = id });
+            _groups[id] = group;
+        }
+
+        return group;
+    }
+
+    private void NoteGroupName(GroupRef g)
+    {
+        if (g.GroupName is not null)
+        {
+            Group(g.GroupId).Record.GroupName ??= g.GroupName;
+        }
+    }
+
+    private void MarkInstanceDirty(MutableInstance instance)
+    {
+        foreach (string eniId in instance.Interfaces)
+        {
+            _dirtyInterfaces.Add(Interface(eniId));
+        }
+    }
+
+    private void Record(string resourceId, string change) =>
+        _history.Add(new TimelineEntry(_event.Change is BaselineSnapshot ? DateTimeOffset.UnixEpoch : _event.Time, _event.EventId, _event.EventName, _event.ActorArn, resourceId, change));
+
+    /// <summary>After an event: append the new state of every interface and group it touched.</summary>
+    private void Flush()
+    {
+        foreach (MutableInterface eni in _dirtyInterfaces)
+        {
+            MutableInstance? instance = eni.Instance is null ? null : Instance(eni.Instance);
+            var state = new InterfaceState(
+                eni.Id,
+                eni.Exists,
+                eni.Instance,
+                instance?.Running ?? false,
+                instance is null ? FrozenDictionary<string, string>.Empty : instance.Tags.ToFrozenDictionary(StringComparer.Ordinal),
+                [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+                [.. eni.Addresses.Keys.Order()]);
+            Append(eni.Timeline, state);
+        }
+
+        foreach (MutableGroup group in _dirtyGroups)
+        {
+            RuleDefinition[] ingress = [.. group.Live.Values.Where(r => !r.IsEgress).OrderBy(r => r.RuleId, StringComparer.Ordinal).Select(r => new RuleDefinition(r.RuleId!, r))];
+            Append(group.Timeline, ingress);
+        }
+
+        _dirtyInterfaces.Clear();
+        _dirtyGroups.Clear();
+    }
+
+    private void Append<T>(List<(long Time, T Value)> timeline, T value)
+    {
+        if (timeline.Count > 0 && timeline[^1].Time == _now)
+        {
+            timeline[^1] = (_now, value);
+        }
+        else
+        {
+            timeline.Add((_now, value));
+        }
+    }
+
+    private EnvironmentIndex Freeze(IndexStatistics stats)
+    {
+        var interfaces = _interfaces.Values
+            .Where(e => e.Timeline.Count > 0)
+            .ToFrozenDictionary(e => EniId.Parse(e.Id), e => new Timeline<InterfaceState>(e.Timeline));
+        var rules = _groups.Values
+            .Where(g => g.Timeline.Count > 0)
+            .ToFrozenDictionary(g => g.Record.GroupId, g => new Timeline<RuleDefinition[]>(g.Timeline), StringComparer.Ordinal);
+        var addresses = _addresses.ToFrozenDictionary(
+            kv => kv.Key,
+            kv => kv.Value.Select(o => new AddressOwner(o.From, o.To, EniId.Parse(o.Interface))).ToArray());
+        return new EnvironmentIndex(
+            interfaces,
+            rules,
+            addresses,
+            [.. _groups.Values.Select(g => g.Record).OrderBy(g => g.GroupId, StringComparer.Ordinal)],
+            [.. _ruleChanges],
+            [.. _groupAttachments],
+            [.. _history],
+            stats);
+    }
+
+    internal static string Describe(SecurityGroupRuleSpec r)
+    {
+        string ports = r.Protocol == -1 ? "all" : r.FromPort == r.ToPort ? $"{r.FromPort}" : $"{r.FromPort}-{r.ToPort}";
+        string peer = r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId ?? "?";
+        return $"{SecurityGroupRuleSpec.ProtocolName(r.Protocol)}/{ports} from {peer}";
+    }
+
+    private static string FormatTags(Dictionary<string, string> tags) =>
+        tags.Count == 0 ? "(none)" : string.Join(",", tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+
+    private sealed class MutableInterface(string id)
+    {
+        public string Id { get; } = id;
+
+        public bool Exists { get; set; }
+
+        public string? Instance { get; set; }
+
+        public int DeviceIndex { get; set; }
+
+        public string? CreatedByLaunchOf { get; set; }
+
+        public List<string> Groups { get; } = [];
+
+        /// <summary>Address → time it was assigned.</summary>
+        public Dictionary<IpAddr, long> Addresses { get; } = [];
+
+        public List<(long Time, InterfaceState Value)> Timeline { get; } = [];
+    }
+
+    private sealed class MutableInstance(string id)
+    {
+        public string Id { get; } = id;
+
+        public bool Running { get; set; }
+
+        public bool Terminated { get; set; }
+
+        public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
+
+        public List<string> Groups { get; set; } = [];
+
+        public List<string> Interfaces { get; } = [];
+    }
+
+    private sealed class MutableGroup(GroupRecord record)
+    {
+        public GroupRecord Record { get; } = record;
+
+        public Dictionary<string, SecurityGroupRuleSpec> Live { get; } = new(StringComparer.Ordinal);
+
+        public List<(long Time, RuleDefinition[] Value)> Timeline { get; } = [];
+    }
+}
+
+/// <summary>Risk labels for an ingress rule (docs/semantics.md, question 2).</summary>
+public static class RiskLabels
+{
+    /// <summary>Ports whose exposure is an administrative or data-store risk.</summary>
+    public static ImmutableArray<int> AdminPorts { get; } = [22, 23, 135, 139, 445, 1433, 1521, 2049, 3306, 3389, 5432, 5439, 5900, 5985, 5986, 6379, 9200, 11211, 27017];
+
+    /// <summary>Labels in contract order: open-to-world, all-protocols, admin-port:N ascending.</summary>
+    public static ImmutableArray<string> For(SecurityGroupRuleSpec rule, bool opensToWorld)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var labels = new List<string>();
+        if (opensToWorld)
+        {
+            labels.Add("open-to-world");
+        }
+
+        if (rule.Protocol == -1)
+        {
+            labels.Add("all-protocols");
+        }
+        else if (rule.Protocol is 6 or 17)
+        {
+            int from = rule.FromPort is null or < 0 ? 0 : rule.FromPort.Value;
+            int to = rule.ToPort is null or < 0 ? 65535 : rule.ToPort.Value;
+            foreach (int port in AdminPorts)
+            {
+                if (port >= from && port <= to)
+                {
+                    labels.Add($"admin-port:{port}");
+                }
+            }
+        }
+
+        return [.. labels];
+    }
+}

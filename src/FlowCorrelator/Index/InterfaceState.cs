@@ -1,0 +1,151 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+
+namespace FlowCorrelator.Index;
+
+/// <summary>
+/// Everything the engine knows about one network interface during one stretch of time: the instance attached to it
+/// (and whether that instance was running and which tags it had), the interface's security groups and its private
+/// addresses. Immutable; shared by every flow record that falls in the stretch.
+/// </summary>
+public sealed class InterfaceState
+{
+    internal InterfaceState(
+        string interfaceId,
+        bool exists,
+        string? instanceId,
+        bool instanceRunning,
+        FrozenDictionary<string, string> instanceTags,
+        ImmutableArray<string> groups,
+        ImmutableArray<IpAddr> addresses)
+    {
+        InterfaceId = interfaceId;
+        Exists = exists;
+        InstanceId = instanceId;
+        InstanceRunning = instanceRunning;
+        InstanceTags = instanceTags;
+        Groups = groups;
+        Addresses = addresses;
+        GroupsKey = string.Join(',', groups);
+    }
+
+    /// <summary>Interface id.</summary>
+    public string InterfaceId { get; }
+
+    /// <summary>False once the interface was deleted.</summary>
+    public bool Exists { get; }
+
+    /// <summary>Attached instance, or null.</summary>
+    public string? InstanceId { get; }
+
+    /// <summary>True when an instance is attached and running.</summary>
+    public bool InstanceRunning { get; }
+
+    /// <summary>Tags of the attached instance (empty when none).</summary>
+    public FrozenDictionary<string, string> InstanceTags { get; }
+
+    /// <summary>Security groups, sorted ordinally.</summary>
+    public ImmutableArray<string> Groups { get; }
+
+    /// <summary>Groups joined with commas (a grouping key).</summary>
+    public string GroupsKey { get; }
+
+    /// <summary>Private addresses (IPv4 and IPv6).</summary>
+    public ImmutableArray<IpAddr> Addresses { get; }
+
+    /// <summary>Whether <paramref name="address"/> is one of the interface's addresses.</summary>
+    public bool HasAddress(IpAddr address)
+    {
+        foreach (IpAddr a in Addresses)
+        {
+            if (a == address)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the attached instance has tag <paramref name="key"/> = <paramref name="value"/>.</summary>
+    public bool InstanceHasTag(string key, string value) =>
+        InstanceTags.TryGetValue(key, out string? v) && string.Equals(v, value, StringComparison.Ordinal);
+
+    /// <summary>Whether the interface holds the group.</summary>
+    public bool HasGroup(string groupId)
+    {
+        foreach (string g in Groups)
+        {
+            if (string.Equals(g, groupId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>An ingress or egress rule as it stood during some stretch of time, with its peer pre-parsed for matching.</summary>
+public sealed class RuleDefinition
+{
+    internal RuleDefinition(string ruleId, SecurityGroupRuleSpec spec)
+    {
+        RuleId = ruleId;
+        Spec = spec;
+        Protocol = spec.Protocol;
+        FromPort = spec.FromPort ?? -1;
+        ToPort = spec.ToPort ?? -1;
+        if (spec.Cidr is { } cidr && IpNetwork.TryParse(cidr, out IpNetwork network))
+        {
+            Network = network;
+        }
+    }
+
+    /// <summary>Rule id.</summary>
+    public string RuleId { get; }
+
+    /// <summary>The definition as CloudTrail stated it.</summary>
+    public SecurityGroupRuleSpec Spec { get; }
+
+    /// <summary>IANA protocol; -1 all.</summary>
+    public int Protocol { get; }
+
+    /// <summary>First port; -1 when absent.</summary>
+    public int FromPort { get; }
+
+    /// <summary>Last port; -1 when absent.</summary>
+    public int ToPort { get; }
+
+    /// <summary>The CIDR peer, parsed.</summary>
+    public IpNetwork? Network { get; }
+
+    /// <summary>
+    /// Whether a packet of <paramref name="protocol"/> to <paramref name="dstPort"/> matches the rule's protocol
+    /// and port range (protocol -1 matches everything; ICMP rules match any port; absent ports mean all ports).
+    /// </summary>
+    public bool MatchesProtocolAndPort(int protocol, int dstPort)
+    {
+        if (Protocol == -1)
+        {
+            return true;
+        }
+
+        if (Protocol != protocol)
+        {
+            return false;
+        }
+
+        if (Protocol is 1 or 58)
+        {
+            return true;
+        }
+
+        if (FromPort < 0 && ToPort < 0)
+        {
+            return true;
+        }
+
+        return dstPort >= FromPort && dstPort <= (ToPort < 0 ? FromPort : ToPort);
+    }
+}

@@ -1,0 +1,62 @@
+namespace FlowCorrelator.Index;
+
+/// <summary>
+/// A value that changes at known instants: sorted start times with the value in force from each until the next.
+/// Lookups are binary searches (the half-open <c>[from, to)</c> convention: a change at T applies to T itself).
+/// </summary>
+internal sealed class Timeline<T>
+    where T : class
+{
+    private readonly long[] _times;
+    private readonly T[] _values;
+
+    public Timeline(List<(long Time, T Value)> entries)
+    {
+        _times = new long[entries.Count];
+        _values = new T[entries.Count];
+        for (int i = 0; i < entries.Count; i++)
+        {
+            _times[i] = entries[i].Time;
+            _values[i] = entries[i].Value;
+        }
+    }
+
+    public int Count => _times.Length;
+
+    public ReadOnlySpan<long> Times => _times;
+
+    public ReadOnlySpan<T> Values => _values;
+
+    /// <summary>The value in force at <paramref name="time"/>, or null before the first change.</summary>
+    public T? At(long time)
+    {
+        long[] times = _times;
+        int lo = 0;
+        int hi = times.Length - 1;
+        int found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (times[mid] <= time)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return found < 0 ? null : _values[found];
+    }
+}
+
+/// <summary>One line of a resource's history, for the <c>timeline</c> view.</summary>
+/// <param name="Time">When.</param>
+/// <param name="EventId">CloudTrail event id (or snapshot id).</param>
+/// <param name="EventName">Event name.</param>
+/// <param name="Actor">Who.</param>
+/// <param name="ResourceId">The resource the line is about.</param>
+/// <param name="Change">What changed, in words.</param>
+public sealed record TimelineEntry(DateTimeOffset Time, string EventId, string EventName, string? Actor, string ResourceId, string Change);

@@ -1,0 +1,390 @@
+using System.Collections.Immutable;
+using FlowCorrelator.Index;
+using FlowCorrelator.Ingest;
+
+namespace FlowCorrelator.Queries;
+
+/// <summary>
+/// The five questions. <see cref="Run(EnvironmentIndex, IEnumerable{LogInput}, InvestigationOptions, IngestDiagnostics, IProgress{FileReport}?, CancellationToken)"/>
+/// answers all of them in one parallel pass over flow-log files; the other members answer one question each, as
+/// LINQ pipelines over records, for use from code and tests.
+/// </summary>
+public static class Investigations
+{
+    /// <summary>
+    /// Reads every flow-log input once, on all cores, feeding questions 1 and 5 from the same records (per-thread
+    /// aggregates, merged at the end), and adds questions 2–4 from the index.
+    /// </summary>
+    public static InvestigationResult Run(
+        EnvironmentIndex index,
+        IEnumerable<LogInput> flowInputs,
+        InvestigationOptions options,
+        IngestDiagnostics diagnostics,
+        IProgress<FileReport>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(flowInputs);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        var merged = new PassAggregates();
+        new FlowLogReader(options.Reader).ReadAll(
+            flowInputs,
+            () => new InvestigationSink(index, options),
+            sink => merged.Merge(sink.Aggregates),
+            diagnostics,
+            progress,
+            cancellationToken);
+        return Finish(index, options, merged);
+    }
+
+    /// <summary>All five questions over records already in memory (same semantics as the file pass).</summary>
+    public static InvestigationResult Run(EnvironmentIndex index, IEnumerable<FlowRecord> records, InvestigationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(options);
+        var sink = new InvestigationSink(index, options);
+        foreach (FlowRecord r in records)
+        {
+            sink.Add(r);
+        }
+
+        return Finish(index, options, sink.Aggregates);
+    }
+
+    /// <summary>Question 1 as a LINQ pipeline over records.</summary>
+    public static ImmutableArray<AccessAttempt> FleetAccess(EnvironmentIndex index, IEnumerable<FlowRecord> records, AccessQuery query, ScannerList? scanners = null)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(query);
+        scanners ??= ScannerList.BuiltIn;
+        return [.. records
+            .Select(r => (Record: r, State: FlowPredicates.InboundState(index, r)))
+            .Where(x => x.State is not null && FlowPredicates.IsFleetAccess(x.State, x.Record, query))
+            .GroupBy(x => (x.State!.InstanceId, x.State.InterfaceId, x.State.GroupsKey, x.Record.SrcAddr))
+            .Select(g => new AccessAttempt
+            {
+                InstanceId = g.Key.InstanceId!,
+                InterfaceId = g.Key.InterfaceId,
+                SecurityGroups = g.First().State!.Groups,
+                SrcAddr = g.Key.SrcAddr.ToString(),
+                Accepted = g.Count(x => x.Record.Action == FlowAction.Accept),
+                Rejected = g.Count(x => x.Record.Action == FlowAction.Reject),
+                Packets = g.Sum(x => Math.Max(0, x.Record.Packets)),
+                Bytes = g.Sum(x => Math.Max(0, x.Record.Bytes)),
+                FirstSeen = DateTimeOffset.FromUnixTimeSeconds(g.Min(x => x.Record.Start)),
+                LastSeen = DateTimeOffset.FromUnixTimeSeconds(g.Max(x => x.Record.Start)),
+                Scanner = scanners.Contains(g.Key.SrcAddr),
+            })];
+    }
+
+    /// <summary>Question 2: successful rule changes, optionally within a window.</summary>
+    public static ImmutableArray<RuleChange> RuleChanges(EnvironmentIndex index, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        return [.. index.RuleChanges.Where(r => InWindow(r.Time, from, to))];
+    }
+
+    /// <summary>Question 3: group sets replaced after launch, optionally within a window.</summary>
+    public static ImmutableArray<GroupAttachment> GroupAttachments(EnvironmentIndex index, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        return [.. index.GroupAttachments.Where(a => InWindow(a.Time, from, to))];
+    }
+
+    /// <summary>Question 4: groups with live ingress rules and no evidence of ever being attached.</summary>
+    public static ImmutableArray<UnusedGroup> UnusedGroups(EnvironmentIndex index)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        return [.. index.Groups
+            .Where(g => !g.AttachEvidence)
+            .Select(g => (Group: g, Live: g.Rules.Where(r => !r.IsEgress && r.RemovedAt is null).Select(r => r.RuleId).Order(StringComparer.Ordinal).ToImmutableArray()))
+            .Where(x => x.Live.Length > 0)
+            .Select(x => new UnusedGroup
+            {
+                GroupId = x.Group.GroupId,
+                GroupName = x.Group.GroupName,
+                Status = x.Group.CreatedInEvidence ? "never-attached" : "unknown",
+                IngressRuleIds = x.Live,
+            })];
+    }
+
+    /// <summary>Question 5 as a LINQ pipeline over records.</summary>
+    public static ImmutableArray<RuleUsage> RuleUsage(EnvironmentIndex index, IEnumerable<FlowRecord> records, ScannerList? scanners = null, DateTimeOffset? windowEnd = null)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(records);
+        scanners ??= ScannerList.BuiltIn;
+        var hits = records
+            .Where(r => r.Action == FlowAction.Accept)
+            .Select(r => (Record: r, State: FlowPredicates.InboundState(index, r)))
+            .Where(x => x.State is not null)
+            .SelectMany(x => x.State!.Groups.SelectMany(g => index.IngressRulesAt(g, x.Record.Start).ToArray())
+                .Where(rule => FlowPredicates.RuleMatches(index, rule, x.Record))
+                .Select(rule => (rule.RuleId, x.Record.SrcAddr, x.Record.Start, Scanner: scanners.Contains(x.Record.SrcAddr))))
+            .GroupBy(h => h.RuleId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => RuleAggregate.From(g.Select(h => (h.SrcAddr, h.Start, h.Scanner))), StringComparer.Ordinal);
+        return UsageRows(index, hits, windowEnd);
+    }
+
+    private static bool InWindow(DateTimeOffset t, DateTimeOffset? from, DateTimeOffset? to) =>
+        (from is null || t >= from) && (to is null || t < to);
+
+    private static InvestigationResult Finish(EnvironmentIndex index, InvestigationOptions options, PassAggregates aggregates) => new InvestigationResult
+    {
+        Query = options.Access,
+        AccessAttempts = options.Access is null ? [] : [.. aggregates.Access.Select(kv => kv.Value.ToRow(kv.Key, options.Scanners))],
+        RuleChanges = RuleChanges(index, options.From, options.To),
+        GroupAttachments = GroupAttachments(index, options.From, options.To),
+        UnusedGroups = UnusedGroups(index),
+        RuleUsage = UsageRows(index, aggregates.Rules, options.To),
+    }.Canonical();
+
+    private static ImmutableArray<RuleUsage> UsageRows(EnvironmentIndex index, Dictionary<string, RuleAggregate> hits, DateTimeOffset? windowEnd)
+    {
+        long? end = windowEnd?.ToUnixTimeSeconds();
+        return [.. index.Groups
+            .Where(g => g.EverOnInterface)
+            .SelectMany(g => g.Rules.Where(r => !r.IsEgress).Select(r => (Group: g, Rule: r)))
+            .Select(x =>
+            {
+                SecurityGroupRuleSpec last = x.Rule.Definitions[^1];
+                hits.TryGetValue(x.Rule.RuleId, out RuleAggregate? agg);
+                bool revoked = x.Rule.RemovedAt is long removed && (end is null || removed < end);
+                bool all = last.Protocol == -1;
+                return new RuleUsage
+                {
+                    RuleId = x.Rule.RuleId,
+                    GroupId = x.Group.GroupId,
+                    Protocol = SecurityGroupRuleSpec.ProtocolName(last.Protocol),
+                    FromPort = all ? null : last.FromPort,
+                    ToPort = all ? null : last.ToPort,
+                    Cidr = last.Cidr,
+                    ReferencedGroupId = last.ReferencedGroupId,
+                    Status = revoked ? "revoked" : agg is { Hits: > 0 } ? "used" : "unused",
+                    Hits = agg?.Hits ?? 0,
+                    ScannerHits = agg?.ScannerHits ?? 0,
+                    DistinctSources = agg?.Sources.Count ?? 0,
+                    FirstUsed = agg is { Hits: > 0 } ? DateTimeOffset.FromUnixTimeSeconds(agg.First) : null,
+                    LastUsed = agg is { Hits: > 0 } ? DateTimeOffset.FromUnixTimeSeconds(agg.Last) : null,
+                };
+            })];
+    }
+
+    /// <summary>Question 1 grouping key: strings come from the shared interface state, so building a key allocates nothing.</summary>
+    internal readonly record struct AccessKey(string InstanceId, string InterfaceId, string GroupsKey, IpAddr Source);
+
+    /// <summary>Question 1 running totals for one key.</summary>
+    internal sealed class AccessAggregate
+    {
+        public required ImmutableArray<string> Groups { get; init; }
+
+        public long Accepted { get; set; }
+
+        public long Rejected { get; set; }
+
+        public long Packets { get; set; }
+
+        public long Bytes { get; set; }
+
+        public long First { get; set; } = long.MaxValue;
+
+        public long Last { get; set; } = long.MinValue;
+
+        public void Add(in FlowRecord r)
+        {
+            if (r.Action == FlowAction.Accept)
+            {
+                Accepted++;
+            }
+            else if (r.Action == FlowAction.Reject)
+            {
+                Rejected++;
+            }
+
+            Packets += Math.Max(0, r.Packets);
+            Bytes += Math.Max(0, r.Bytes);
+            First = Math.Min(First, r.Start);
+            Last = Math.Max(Last, r.Start);
+        }
+
+        public void Merge(AccessAggregate other)
+        {
+            Accepted += other.Accepted;
+            Rejected += other.Rejected;
+            Packets += other.Packets;
+            Bytes += other.Bytes;
+            First = Math.Min(First, other.First);
+            Last = Math.Max(Last, other.Last);
+        }
+
+        public AccessAttempt ToRow(AccessKey key, ScannerList scanners) => new()
+        {
+            InstanceId = key.InstanceId,
+            InterfaceId = key.InterfaceId,
+            SecurityGroups = Groups,
+            SrcAddr = key.Source.ToString(),
+            Accepted = Accepted,
+            Rejected = Rejected,
+            Packets = Packets,
+            Bytes = Bytes,
+            FirstSeen = DateTimeOffset.FromUnixTimeSeconds(First),
+            LastSeen = DateTimeOffset.FromUnixTimeSeconds(Last),
+            Scanner = scanners.Contains(key.Source),
+        };
+    }
+
+    /// <summary>Question 5 running totals for one rule.</summary>
+    internal sealed class RuleAggregate
+    {
+        public long Hits { get; set; }
+
+        public long ScannerHits { get; set; }
+
+        public HashSet<IpAddr> Sources { get; } = [];
+
+        public long First { get; set; } = long.MaxValue;
+
+        public long Last { get; set; } = long.MinValue;
+
+        public void Add(IpAddr source, long start, bool scanner)
+        {
+            if (scanner)
+            {
+                ScannerHits++;
+                return;
+            }
+
+            Hits++;
+            Sources.Add(source);
+            First = Math.Min(First, start);
+            Last = Math.Max(Last, start);
+        }
+
+        public void Merge(RuleAggregate other)
+        {
+            Hits += other.Hits;
+            ScannerHits += other.ScannerHits;
+            Sources.UnionWith(other.Sources);
+            First = Math.Min(First, other.First);
+            Last = Math.Max(Last, other.Last);
+        }
+
+        public static RuleAggregate From(IEnumerable<(IpAddr Source, long Start, bool Scanner)> hits)
+        {
+            var agg = new RuleAggregate();
+            foreach ((IpAddr source, long start, bool scanner) in hits)
+            {
+                agg.Add(source, start, scanner);
+            }
+
+            return agg;
+        }
+    }
+
+    /// <summary>Per-thread aggregates of the one pass.</summary>
+    internal sealed class PassAggregates
+    {
+        public Dictionary<AccessKey, AccessAggregate> Access { get; } = [];
+
+        public Dictionary<string, RuleAggregate> Rules { get; } = new(StringComparer.Ordinal);
+
+        public void Merge(PassAggregates other)
+        {
+            foreach (KeyValuePair<AccessKey, AccessAggregate> kv in other.Access)
+            {
+                if (Access.TryGetValue(kv.Key, out AccessAggregate? mine))
+                {
+                    mine.Merge(kv.Value);
+                }
+                else
+                {
+                    Access[kv.Key] = kv.Value;
+                }
+            }
+
+            foreach (KeyValuePair<string, RuleAggregate> kv in other.Rules)
+            {
+                if (Rules.TryGetValue(kv.Key, out RuleAggregate? mine))
+                {
+                    mine.Merge(kv.Value);
+                }
+                else
+                {
+                    Rules[kv.Key] = kv.Value;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The per-record step of the one pass: one index lookup per record, then questions 1 and 5 from the same state.
+    /// No LINQ and no allocation per record (aggregate entries are created once per key).
+    /// </summary>
+    private sealed class InvestigationSink(EnvironmentIndex index, InvestigationOptions options) : IFlowRecordSink
+    {
+        private readonly long _from = options.From?.ToUnixTimeSeconds() ?? long.MinValue;
+        private readonly long _to = options.To?.ToUnixTimeSeconds() ?? long.MaxValue;
+        private readonly AccessQuery? _access = options.Access;
+        private readonly ScannerList _scanners = options.Scanners;
+
+        public PassAggregates Aggregates { get; } = new();
+
+        public void OnRecord(in FlowRecord record, in FlowLine line) => Add(record);
+
+        public void Add(in FlowRecord record)
+        {
+            if (record.Start < _from || record.Start >= _to)
+            {
+                return;
+            }
+
+            InterfaceState? state = FlowPredicates.InboundState(index, record);
+            if (state is null)
+            {
+                return;
+            }
+
+            if (_access is not null && FlowPredicates.IsFleetAccess(state, record, _access))
+            {
+                var key = new AccessKey(state.InstanceId!, state.InterfaceId, state.GroupsKey, record.SrcAddr);
+                if (!Aggregates.Access.TryGetValue(key, out AccessAggregate? agg))
+                {
+                    agg = new AccessAggregate { Groups = state.Groups };
+                    Aggregates.Access[key] = agg;
+                }
+
+                agg.Add(record);
+            }
+
+            if (record.Action != FlowAction.Accept)
+            {
+                return;
+            }
+
+            ImmutableArray<string> groups = state.Groups;
+            for (int g = 0; g < groups.Length; g++)
+            {
+                ReadOnlySpan<RuleDefinition> rules = index.IngressRulesAt(groups[g], record.Start);
+                for (int i = 0; i < rules.Length; i++)
+                {
+                    RuleDefinition rule = rules[i];
+                    if (!FlowPredicates.RuleMatches(index, rule, record))
+                    {
+                        continue;
+                    }
+
+                    if (!Aggregates.Rules.TryGetValue(rule.RuleId, out RuleAggregate? agg))
+                    {
+                        agg = new RuleAggregate();
+                        Aggregates.Rules[rule.RuleId] = agg;
+                    }
+
+                    agg.Add(record.SrcAddr, record.Start, _scanners.Contains(record.SrcAddr));
+                }
+            }
+        }
+    }
+}
