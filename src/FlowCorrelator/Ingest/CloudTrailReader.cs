@@ -63,7 +63,7 @@ public sealed class CloudTrailReader
         JsonWindow? window = null;
         try
         {
-            using Stream raw = input.Open(cancellationToken);
+            using var raw = new TailStream(input.Open(cancellationToken));
             using Stream text = InputDecoder.OpenText(raw, Options, out InputEncoding encoding);
             if (encoding == InputEncoding.Parquet)
             {
@@ -73,8 +73,17 @@ public sealed class CloudTrailReader
 
             report.Format = encoding == InputEncoding.Gzip ? "gzip json" : "json";
             window = new JsonWindow(text, Options.MaxJsonRecordBytes + 4096);
-            new FileSession(this, window, report, onEvent, cancellationToken).Run();
+            var session = new FileSession(this, window, report, onEvent, cancellationToken);
+            session.Run();
             report.BytesRead = window.BytesRead;
+
+            // GZipStream ends quietly at a cut-off member. A gzip trailer's ISIZE is the inflated size mod 2^32: when
+            // the JSON ends early and the last four bytes are not that size, the compressed file itself was cut.
+            // (Both conditions, because concatenated members legitimately end with the last member's size only.)
+            if (encoding == InputEncoding.Gzip && session.EndedEarly && raw.LastFour != (uint)window.BytesRead)
+            {
+                Fail(report, ProblemReason.CorruptCompression, window.BytesRead, "the gzip stream ends early (truncated file)");
+            }
         }
         catch (InflateLimitException ex)
         {
@@ -219,14 +228,16 @@ public sealed class CloudTrailReader
                 {
                     SetContainer("array");
                     window.Advance(1);
-                    ReadArray();
+                    _ = ReadArray();
                 }
                 else if (first == (byte)'{')
                 {
                     if (TryEnterRecordList())
                     {
-                        ReadArray();
-                        ReadObjectTail();
+                        if (ReadArray())
+                        {
+                            ReadObjectTail();
+                        }
                     }
                     else
                     {
@@ -308,8 +319,11 @@ public sealed class CloudTrailReader
             }
         }
 
-        /// <summary>Reads the elements of an array whose <c>[</c> was consumed, each as one record (or container of records).</summary>
-        private void ReadArray()
+        /// <summary>
+        /// Reads the elements of an array whose <c>[</c> was consumed, each as one record (or container of records).
+        /// False when the data ended (or could not be resynchronised) before the closing <c>]</c>.
+        /// </summary>
+        private bool ReadArray()
         {
             bool expectElement = true;
             while (true)
@@ -318,14 +332,14 @@ public sealed class CloudTrailReader
                 if (!window.SkipWhitespace())
                 {
                     Problem(window.Position, ProblemReason.InvalidJson, "the data ends inside a record list (truncated file?)", default);
-                    return;
+                    return false;
                 }
 
                 byte b = window.Available[0];
                 if (b == (byte)']')
                 {
                     window.Advance(1);
-                    return;
+                    return true;
                 }
 
                 if (!expectElement)
@@ -335,7 +349,7 @@ public sealed class CloudTrailReader
                         Problem(window.Position, ProblemReason.InvalidJson, $"expected ',' or ']' between records, found '{(char)b}'", window.Available);
                         if (!ResyncAtRecord())
                         {
-                            return;
+                            return false;
                         }
 
                         expectElement = true;
@@ -359,7 +373,7 @@ public sealed class CloudTrailReader
                         Problem(offset, ProblemReason.TooDeep, error ?? "nested too deeply", window.Available);
                         if (!SkipValue())
                         {
-                            return;
+                            return false;
                         }
 
                         expectElement = false;
@@ -368,7 +382,7 @@ public sealed class CloudTrailReader
                         Problem(offset, ProblemReason.InvalidRecord, $"record larger than {owner.Options.MaxJsonRecordBytes} bytes", window.Available);
                         if (!SkipValue())
                         {
-                            return;
+                            return false;
                         }
 
                         expectElement = false;
@@ -378,7 +392,7 @@ public sealed class CloudTrailReader
                         window.Advance(1);
                         if (!ResyncAtRecord())
                         {
-                            return;
+                            return false;
                         }
 
                         break;
@@ -792,8 +806,57 @@ public sealed class CloudTrailReader
             }
         }
 
-        private void Problem(long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt) =>
+        /// <summary>True when a problem was found after the end of the data was reached (a cut-off file).</summary>
+        public bool EndedEarly { get; private set; }
+
+        private void Problem(long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt)
+        {
+            EndedEarly |= window.Eof && reason == ProblemReason.InvalidJson;
             owner.Problem(report, offset, reason, message, excerpt);
+        }
+    }
+}
+
+/// <summary>Passes a stream through and remembers its last four bytes (the gzip ISIZE trailer).</summary>
+internal sealed class TailStream(Stream inner) : ReadOnlyStream
+{
+    private readonly byte[] _tail = new byte[4];
+    private long _total;
+
+    /// <summary>The last four bytes read, little-endian (0 when fewer were read).</summary>
+    public uint LastFour => _total < 4 ? 0 : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(Ordered());
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = inner.Read(buffer);
+        for (int i = Math.Max(0, n - 4); i < n; i++)
+        {
+            _tail[(int)((_total + i) % 4)] = buffer[i];
+        }
+
+        _total += n;
+        return n;
+    }
+
+    private byte[] Ordered()
+    {
+        var ordered = new byte[4];
+        for (int i = 0; i < 4; i++)
+        {
+            ordered[i] = _tail[(int)((_total + i) % 4)];
+        }
+
+        return ordered;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
 
