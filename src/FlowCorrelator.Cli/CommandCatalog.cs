@@ -7,7 +7,13 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliConsole console)
     {
+        foreach (Command command in Commands.InvestigateCommand.CreateAll(console))
+        {
+            yield return command;
+        }
+
         yield return Commands.FlowsCommand.Create(console);
+        yield return Commands.TimelineCommand.Create(console);
         yield return Commands.DemoCommand.Create(console);
     }
 }

@@ -1,30 +1,32 @@
 using System.CommandLine;
-using FlowCorrelator.Ingest;
 
 namespace FlowCorrelator.Cli.Commands;
 
-/// <summary><c>flowcorrelator demo</c>: runs the main job on the demo data shipped in samples/.</summary>
+/// <summary><c>flowcorrelator demo</c>: runs <c>investigate</c> on the demo scenario shipped in samples/demo.</summary>
 internal static class DemoCommand
 {
     public static Command Create(CliConsole console)
     {
-        var command = new Command("demo", "Run FlowCorrelator on the embedded demo data (samples/).");
+        var format = new Option<string>("--format") { Description = "table (default), json, csv or markdown.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv", "markdown");
+        var command = new Command("demo", "Run 'investigate' on the embedded demo data: a payment fleet under SSH brute force while port 22 is opened to the world.");
+        command.Options.Add(format);
         command.SetAction((parse, ct) =>
         {
-            string samples = DemoData.Locate();
-            console.Error.WriteLine($"Demo data: {samples}");
-            return CliApp.RunAsync(["flows", Path.Combine(samples, "flowlogs")], console.Out, console.Error, ct);
+            string demo = DemoData.Locate();
+            console.Error.WriteLine($"Demo data: {demo} (see its README.md for the story)");
+            return CliApp.RunAsync(["investigate", demo, "--tag", "Name=payment", "--port", "22", "--format", parse.GetValue(format)!], console.Out, console.Error, ct);
         });
         return command;
     }
 }
 
-/// <summary>Finds the samples folder: next to the executable (copied at build) or up from the working directory.</summary>
+/// <summary>Finds samples/demo: next to the executable (copied at build) or up from the working directory.</summary>
 internal static class DemoData
 {
     public static string Locate()
     {
-        string? fromBase = Path.Combine(AppContext.BaseDirectory, "samples");
+        string fromBase = Path.Combine(AppContext.BaseDirectory, "samples", "demo");
         if (Directory.Exists(fromBase))
         {
             return fromBase;
@@ -32,13 +34,13 @@ internal static class DemoData
 
         for (DirectoryInfo? dir = new(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "samples");
+            string candidate = Path.Combine(dir.FullName, "samples", "demo");
             if (Directory.Exists(candidate) && File.Exists(Path.Combine(dir.FullName, "FlowCorrelator.sln")))
             {
                 return candidate;
             }
         }
 
-        throw new FileNotFoundException("The demo data (samples/) was not found next to the program or above the current folder.");
+        throw new FileNotFoundException("The demo data (samples/demo) was not found next to the program or above the current folder.");
     }
 }

@@ -162,6 +162,9 @@ public sealed class FileReport
     /// <summary>True when some part of the file could not be read.</summary>
     public bool HasProblems => Malformed > 0 || FatalError is not null;
 
+    /// <summary>A report for a file that was recognised and deliberately not read (e.g. a CloudTrail digest).</summary>
+    public static FileReport Skipped(string path, LogFileKind kind, string format) => new(path, kind, 0) { Format = format };
+
     internal void AddProblem(InputProblem problem)
     {
         Malformed++;

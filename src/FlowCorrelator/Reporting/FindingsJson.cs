@@ -40,6 +40,7 @@ internal sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
     WriteIndented = true,
     Converters = [typeof(UtcTimeConverter)])]
 [JsonSerializable(typeof(InvestigationResult))]
+[JsonSerializable(typeof(AccessQuery))]
 [JsonSerializable(typeof(AccessAttempt[]))]
 [JsonSerializable(typeof(RuleChange[]))]
 [JsonSerializable(typeof(GroupAttachment[]))]

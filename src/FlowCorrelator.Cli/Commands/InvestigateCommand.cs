@@ -1,0 +1,291 @@
+using System.CommandLine;
+using System.Globalization;
+using FlowCorrelator.Ingest;
+using FlowCorrelator.Queries;
+using FlowCorrelator.Reporting;
+
+namespace FlowCorrelator.Cli.Commands;
+
+/// <summary>
+/// <c>investigate</c> (all five questions, one pass) and one command per question: <c>access</c>,
+/// <c>rule-changes</c>, <c>attachments</c>, <c>unused-groups</c>, <c>rule-usage</c>.
+/// </summary>
+internal static class InvestigateCommand
+{
+    public static IEnumerable<Command> CreateAll(CliConsole console)
+    {
+        yield return Create(console, "investigate", "Answer all five questions in one pass over the flow logs.", FindingsReport.AllQuestions, accessRequired: false);
+        yield return Create(console, "access", "Who (source, how often, accepted/rejected) reached a tagged fleet on a port, across instance churn.", [Question.AccessAttempts], accessRequired: true);
+        yield return Create(console, "rule-changes", "Security group rules added, removed or modified (world-open and admin ports flagged), by whom, when.", [Question.RuleChanges], accessRequired: false);
+        yield return Create(console, "attachments", "Security groups attached to interfaces after launch.", [Question.GroupAttachments], accessRequired: false);
+        yield return Create(console, "unused-groups", "Security groups with rules that were never attached.", [Question.UnusedGroups], accessRequired: false);
+        yield return Create(console, "rule-usage", "Which ingress rules of attached groups real traffic used (scanner noise separated).", [Question.RuleUsage], accessRequired: false);
+    }
+
+    private static Command Create(CliConsole console, string name, string description, IReadOnlyList<Question> questions, bool accessRequired)
+    {
+        var sources = new SourceOptions();
+        var output = new OutputOptions();
+        var access = new AccessOptions(accessRequired);
+        var command = new Command(name, description);
+        sources.AddTo(command);
+        output.AddTo(command);
+        if (questions.Contains(Question.AccessAttempts))
+        {
+            access.AddTo(command);
+        }
+
+        var noise = new Option<string?>("--noise-cidrs") { Description = "File of extra scanner CIDRs (one per line, '#' comments) to treat as noise." };
+        if (questions.Contains(Question.RuleUsage) || questions.Contains(Question.AccessAttempts))
+        {
+            command.Options.Add(noise);
+        }
+
+        command.SetAction((parse, ct) =>
+        {
+            var request = new InvestigationRequest(
+                Questions: questions,
+                Access: questions.Contains(Question.AccessAttempts) ? access.Read(parse) : null,
+                NoiseFile: parse.GetValue(noise),
+                Format: output.Format(parse),
+                OutputDirectory: parse.GetValue(output.Directory));
+            return Task.FromResult(Run(console, sources, parse, request, ct));
+        });
+        return command;
+    }
+
+    internal sealed record InvestigationRequest(IReadOnlyList<Question> Questions, AccessQuery? Access, string? NoiseFile, ReportFormat Format, string? OutputDirectory);
+
+    internal static int Run(CliConsole console, SourceOptions sources, ParseResult parse, InvestigationRequest request, CancellationToken cancellationToken)
+    {
+        ReaderOptions reader = sources.ReaderOptions(parse);
+        SourceFilter filter = sources.Filter(parse);
+        ScannerList scanners = ScannerList.BuiltIn;
+        if (request.NoiseFile is { } noiseFile)
+        {
+            try
+            {
+                scanners = scanners.With(File.ReadAllText(noiseFile), noiseFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                throw new UsageException("--noise-cidrs: " + ex.Message);
+            }
+        }
+
+        IReadOnlyList<LogInput> inputs = sources.Expand(parse, cancellationToken);
+        ClassifiedInputs classified = LogSources.Classify(inputs, cancellationToken);
+        if (console.ShowProgress)
+        {
+            console.Error.WriteLine($"{classified.FlowLogs.Count} flow-log files, {classified.CloudTrail.Count} CloudTrail files, {classified.Snapshots.Count} snapshots");
+        }
+
+        Workspace workspace = Workspace.Load(classified, new WorkspaceOptions { Reader = reader, Filter = filter }, cancellationToken);
+        var options = new InvestigationOptions
+        {
+            Access = request.Access,
+            Scanners = scanners,
+            From = filter.From,
+            To = filter.To,
+            Reader = reader,
+        };
+
+        // Questions 2–4 need no flow data; read flows only when question 1 or 5 is asked.
+        bool needsFlows = request.Questions.Contains(Question.AccessAttempts) || request.Questions.Contains(Question.RuleUsage);
+        InvestigationResult result = needsFlows
+            ? workspace.Investigate(options, ProgressReporter.For(console, classified.FlowLogs.Count), cancellationToken)
+            : Investigations.Run(workspace.Index, Array.Empty<FlowRecord>(), options);
+
+        Write(console, request, result, workspace);
+        return workspace.Diagnostics.HasProblems ? ExitCodes.InputProblems : ExitCodes.Success;
+    }
+
+    private static void Write(CliConsole console, InvestigationRequest request, InvestigationResult result, Workspace workspace)
+    {
+        if (request.OutputDirectory is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            foreach (Question q in request.Questions)
+            {
+                string path = Path.Combine(dir, FindingsReport.Key(q) + Extension(request.Format));
+                using var file = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
+                WriteOne(file, request.Format, result, [q], workspace);
+            }
+
+            using (var diag = File.Create(Path.Combine(dir, "diagnostics.json")))
+            {
+                FindingsReport.WriteJson(diag, result, [], w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.Index.Statistics));
+            }
+
+            console.Out.WriteLine($"Wrote {request.Questions.Count} file(s) and diagnostics.json to {dir}");
+            WriteSummary(console.Out, workspace);
+            return;
+        }
+
+        WriteOne(console.Out, request.Format, result, request.Questions, workspace);
+        if (request.Format is ReportFormat.Table or ReportFormat.Markdown)
+        {
+            WriteSummary(console.Out, workspace);
+        }
+        else if (request.Format == ReportFormat.Csv)
+        {
+            WriteSummary(console.Error, workspace);
+        }
+    }
+
+    private static void WriteOne(TextWriter output, ReportFormat format, InvestigationResult result, IReadOnlyList<Question> questions, Workspace workspace)
+    {
+        switch (format)
+        {
+            case ReportFormat.Json:
+                using (Stream stream = new TextWriterStream(output))
+                {
+                    FindingsReport.WriteJson(stream, result, questions, w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.Index.Statistics));
+                }
+
+                output.WriteLine();
+                break;
+            case ReportFormat.Csv:
+                for (int i = 0; i < questions.Count; i++)
+                {
+                    if (questions.Count > 1)
+                    {
+                        // Several questions on one stream: each CSV block is preceded by a comment naming it.
+                        output.WriteLine((i > 0 ? "\n" : string.Empty) + "# " + FindingsReport.Key(questions[i]));
+                    }
+
+                    FindingsReport.WriteCsv(output, result, questions[i]);
+                }
+
+                break;
+            case ReportFormat.Markdown:
+                FindingsReport.WriteMarkdown(output, result, questions);
+                break;
+            default:
+                FindingsReport.WriteTable(output, result, questions);
+                break;
+        }
+
+        output.Flush();
+    }
+
+    private static string Extension(ReportFormat format) => format switch
+    {
+        ReportFormat.Json => ".json",
+        ReportFormat.Csv => ".csv",
+        ReportFormat.Markdown => ".md",
+        _ => ".txt",
+    };
+
+    internal static void WriteSummary(TextWriter output, Workspace workspace)
+    {
+        IReadOnlyList<FileReport> files = workspace.Diagnostics.Files;
+        long flowFiles = files.Count(f => f.Kind == LogFileKind.FlowLog);
+        long records = files.Where(f => f.Kind == LogFileKind.FlowLog).Sum(f => f.Records);
+        var stats = workspace.Index.Statistics;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Read {flowFiles} flow-log files ({records:N0} records, {files.Sum(f => f.NoData):N0} NODATA, {files.Sum(f => f.SkipData):N0} SKIPDATA) and {files.Count(f => f.Kind == LogFileKind.CloudTrail)} CloudTrail files ({stats.EventsRead:N0} events: {stats.Applied:N0} used, {stats.Failed:N0} failed calls, {stats.Ignored:N0} other, {stats.Duplicates:N0} duplicates)."));
+        List<FileReport> bad = [.. files.Where(f => f.HasProblems)];
+        if (bad.Count == 0)
+        {
+            output.WriteLine("All input was read.");
+            return;
+        }
+
+        output.WriteLine($"WARNING: {bad.Count} file(s) could not be read completely ({files.Sum(f => f.Malformed):N0} malformed lines/records); results cover the rest:");
+        foreach (FileReport f in bad)
+        {
+            output.WriteLine($"  {SafeText.ForTerminal(f.Path)}: {f.Malformed} malformed{(f.FatalError is { } e ? $", stopped: {SafeText.ForTerminal(e.Reason + ": " + e.Message)} at byte {e.ByteOffset}" : string.Empty)}");
+            foreach (InputProblem p in f.Samples.Take(3))
+            {
+                output.WriteLine($"    line {p.Line} (byte {p.ByteOffset}): {p.Reason}: {SafeText.ForTerminal(p.Message)}");
+            }
+        }
+    }
+}
+
+/// <summary>--format and --output.</summary>
+internal sealed class OutputOptions
+{
+    public Option<string> FormatOption { get; } = new("--format")
+    {
+        Description = "table (default), json, csv or markdown.",
+        DefaultValueFactory = _ => "table",
+    };
+
+    public Option<string?> Directory { get; } = new("--output")
+    {
+        Description = "Write one file per question (and diagnostics.json) into this folder instead of standard output.",
+    };
+
+    public OutputOptions() => FormatOption.AcceptOnlyFromAmong("table", "json", "csv", "markdown");
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(FormatOption);
+        command.Options.Add(Directory);
+    }
+
+    public ReportFormat Format(ParseResult parse) => parse.GetValue(FormatOption) switch
+    {
+        "json" => ReportFormat.Json,
+        "csv" => ReportFormat.Csv,
+        "markdown" => ReportFormat.Markdown,
+        _ => ReportFormat.Table,
+    };
+}
+
+/// <summary>--tag, --port, --protocol for question 1.</summary>
+internal sealed class AccessOptions(bool required)
+{
+    public Option<string?> Tag { get; } = new("--tag") { Description = "Fleet tag KEY=VALUE (e.g. Name=payment)." };
+
+    public Option<int?> Port { get; } = new("--port") { Description = "Destination port." };
+
+    public Option<string> Protocol { get; } = new("--protocol")
+    {
+        Description = "tcp (default), udp, icmp or a protocol number.",
+        DefaultValueFactory = _ => "tcp",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Tag);
+        command.Options.Add(Port);
+        command.Options.Add(Protocol);
+    }
+
+    public AccessQuery? Read(ParseResult parse)
+    {
+        string? tag = parse.GetValue(Tag);
+        int? port = parse.GetValue(Port);
+        if (tag is null && port is null && !required)
+        {
+            return null;
+        }
+
+        if (tag is null || port is null)
+        {
+            throw new UsageException("question 1 needs both --tag KEY=VALUE and --port N.");
+        }
+
+        int eq = tag.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            throw new UsageException($"--tag: '{tag}' is not KEY=VALUE.");
+        }
+
+        if (port is < 0 or > 65535)
+        {
+            throw new UsageException($"--port: {port} is not a port (0-65535).");
+        }
+
+        string protocolText = parse.GetValue(Protocol) ?? "tcp";
+        if (!SecurityGroupRuleSpec.TryParseProtocol(protocolText, out int protocol) || protocol < 0)
+        {
+            throw new UsageException($"--protocol: '{protocolText}' is not tcp, udp, icmp or a protocol number.");
+        }
+
+        return new AccessQuery { TagKey = tag[..eq], TagValue = tag[(eq + 1)..], Port = port.Value, Protocol = protocol };
+    }
+}

@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using FlowCorrelator.Ingest;
+using FlowCorrelator.Queries;
+
+namespace FlowCorrelator.Reporting;
+
+/// <summary>The five questions, with their JSON keys.</summary>
+public enum Question
+{
+    /// <summary><c>accessAttempts</c>.</summary>
+    AccessAttempts,
+
+    /// <summary><c>ruleChanges</c>.</summary>
+    RuleChanges,
+
+    /// <summary><c>groupAttachments</c>.</summary>
+    GroupAttachments,
+
+    /// <summary><c>unusedGroups</c>.</summary>
+    UnusedGroups,
+
+    /// <summary><c>ruleUsage</c>.</summary>
+    RuleUsage,
+}
+
+/// <summary>Output formats.</summary>
+public enum ReportFormat
+{
+    /// <summary>Aligned text for a terminal.</summary>
+    Table,
+
+    /// <summary>One JSON object (the stable contract).</summary>
+    Json,
+
+    /// <summary>RFC 4180 CSV, cells neutralised against formula injection.</summary>
+    Csv,
+
+    /// <summary>GitHub-flavoured Markdown tables.</summary>
+    Markdown,
+}
+
+/// <summary>
+/// Renders an <see cref="InvestigationResult"/> as a table, JSON, CSV or Markdown. Text from logs is made safe for
+/// each target (terminal control sequences stripped, CSV formulas neutralised, JSON always valid UTF-8).
+/// </summary>
+public static class FindingsReport
+{
+    /// <summary>All questions, in contract order.</summary>
+    public static IReadOnlyList<Question> AllQuestions { get; } = Enum.GetValues<Question>();
+
+    /// <summary>The JSON key of a question.</summary>
+    public static string Key(Question question) => question switch
+    {
+        Question.AccessAttempts => "accessAttempts",
+        Question.RuleChanges => "ruleChanges",
+        Question.GroupAttachments => "groupAttachments",
+        Question.UnusedGroups => "unusedGroups",
+        _ => "ruleUsage",
+    };
+
+    /// <summary>A short title for tables and Markdown.</summary>
+    public static string Title(Question question) => question switch
+    {
+        Question.AccessAttempts => "1. Access to the fleet",
+        Question.RuleChanges => "2. Security group rule changes",
+        Question.GroupAttachments => "3. Security groups attached after launch",
+        Question.UnusedGroups => "4. Security groups never attached",
+        _ => "5. Rule usage",
+    };
+
+    /// <summary>Writes one JSON object with the questions' keys (plus <c>query</c> and <c>diagnostics</c>).</summary>
+    public static void WriteJson(Stream output, InvestigationResult result, IReadOnlyList<Question> questions, Action<Utf8JsonWriter>? writeDiagnostics)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(questions);
+        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        if (result.Query is not null && questions.Contains(Question.AccessAttempts))
+        {
+            writer.WritePropertyName("query");
+            JsonSerializer.Serialize(writer, result.Query, (JsonTypeInfo<AccessQuery>)FindingsJson.Options.GetTypeInfo(typeof(AccessQuery)));
+        }
+
+        foreach (Question q in questions)
+        {
+            writer.WritePropertyName(Key(q));
+            switch (q)
+            {
+                case Question.AccessAttempts: Serialize(writer, result.AccessAttempts.ToArray()); break;
+                case Question.RuleChanges: Serialize(writer, result.RuleChanges.ToArray()); break;
+                case Question.GroupAttachments: Serialize(writer, result.GroupAttachments.ToArray()); break;
+                case Question.UnusedGroups: Serialize(writer, result.UnusedGroups.ToArray()); break;
+                default: Serialize(writer, result.RuleUsage.ToArray()); break;
+            }
+        }
+
+        writeDiagnostics?.Invoke(writer);
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    private static void Serialize<T>(Utf8JsonWriter writer, T[] rows) =>
+        JsonSerializer.Serialize(writer, rows, (JsonTypeInfo<T[]>)FindingsJson.Options.GetTypeInfo(typeof(T[])));
+
+    /// <summary>Writes aligned tables, one per question, with a title and the row count.</summary>
+    public static void WriteTable(TextWriter output, InvestigationResult result, IReadOnlyList<Question> questions)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(questions);
+        foreach (Question q in questions)
+        {
+            (string[] headers, bool[] numeric, List<string?[]> rows) = Rows(result, q);
+            output.WriteLine(Title(q) + (q == Question.AccessAttempts && result.Query is { } query ? $" ({SafeText.ForTerminal(query.TagKey)}={SafeText.ForTerminal(query.TagValue)}, {SecurityGroupRuleSpec.ProtocolName(query.Protocol)}/{query.Port})" : string.Empty) + $": {rows.Count} row{(rows.Count == 1 ? string.Empty : "s")}");
+            if (rows.Count > 0)
+            {
+                var table = new TextTable(headers, numeric);
+                foreach (string?[] row in rows)
+                {
+                    table.Add(row);
+                }
+
+                table.Write(output, maxColumnWidth: 28);
+            }
+
+            output.WriteLine();
+        }
+    }
+
+    /// <summary>Writes one question as CSV (header row first).</summary>
+    public static void WriteCsv(TextWriter output, InvestigationResult result, Question question)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(result);
+        (string[] headers, _, List<string?[]> rows) = Rows(result, question);
+        using var csv = new CsvOutput(output);
+        csv.Row(headers);
+        foreach (string?[] row in rows)
+        {
+            csv.Row(row);
+        }
+
+        csv.Flush();
+    }
+
+    /// <summary>Writes Markdown: a heading and a table per question.</summary>
+    public static void WriteMarkdown(TextWriter output, InvestigationResult result, IReadOnlyList<Question> questions)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(questions);
+        foreach (Question q in questions)
+        {
+            (string[] headers, bool[] numeric, List<string?[]> rows) = Rows(result, q);
+            output.WriteLine($"## {Title(q)}");
+            output.WriteLine();
+            if (rows.Count == 0)
+            {
+                output.WriteLine("_No rows._");
+                output.WriteLine();
+                continue;
+            }
+
+            output.WriteLine("| " + string.Join(" | ", headers) + " |");
+            output.WriteLine("|" + string.Concat(numeric.Select(n => n ? " ---: |" : " --- |")));
+            foreach (string?[] row in rows)
+            {
+                output.WriteLine("| " + string.Join(" | ", row.Select(SafeText.ForMarkdown)) + " |");
+            }
+
+            output.WriteLine();
+        }
+    }
+
+    /// <summary>Headers, which columns are numeric, and the cells of every row of a question.</summary>
+    internal static (string[] Headers, bool[] Numeric, List<string?[]> Rows) Rows(InvestigationResult result, Question question)
+    {
+        switch (question)
+        {
+            case Question.AccessAttempts:
+                return (
+                    ["instanceId", "interfaceId", "securityGroups", "srcAddr", "accepted", "rejected", "packets", "bytes", "firstSeen", "lastSeen", "scanner"],
+                    [false, false, false, false, true, true, true, true, false, false, false],
+                    [.. result.AccessAttempts.Select(a => new string?[] { a.InstanceId, a.InterfaceId, Join(a.SecurityGroups), a.SrcAddr, N(a.Accepted), N(a.Rejected), N(a.Packets), N(a.Bytes), T(a.FirstSeen), T(a.LastSeen), a.Scanner ? "yes" : "no" })]);
+            case Question.RuleChanges:
+                return (
+                    ["time", "eventName", "change", "groupId", "ruleId", "direction", "protocol", "ports", "peer", "opensToWorld", "risks", "actor", "sourceIp", "eventId"],
+                    new bool[14],
+                    [.. result.RuleChanges.Select(r => new string?[] { T(r.Time), r.EventName, r.Change, r.GroupId, r.RuleId, r.Direction, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId, r.OpensToWorld ? "yes" : "no", Join(r.Risks), r.Actor, r.SourceIp, r.EventId })]);
+            case Question.GroupAttachments:
+                return (
+                    ["time", "eventName", "interfaceId", "instanceId", "groupsBefore", "groupsAfter", "added", "removed", "actor", "eventId"],
+                    new bool[10],
+                    [.. result.GroupAttachments.Select(g => new string?[] { T(g.Time), g.EventName, g.InterfaceId, g.InstanceId, Join(g.GroupsBefore), Join(g.GroupsAfter), Join(g.Added), Join(g.Removed), g.Actor, g.EventId })]);
+            case Question.UnusedGroups:
+                return (
+                    ["groupId", "groupName", "status", "ingressRuleIds"],
+                    new bool[4],
+                    [.. result.UnusedGroups.Select(g => new string?[] { g.GroupId, g.GroupName, g.Status, Join(g.IngressRuleIds) })]);
+            default:
+                return (
+                    ["groupId", "ruleId", "protocol", "ports", "peer", "status", "hits", "scannerHits", "distinctSources", "firstUsed", "lastUsed"],
+                    [false, false, false, false, false, false, true, true, true, false, false],
+                    [.. result.RuleUsage.Select(r => new string?[] { r.GroupId, r.RuleId, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId, r.Status, N(r.Hits), N(r.ScannerHits), N(r.DistinctSources), r.FirstUsed is { } f ? T(f) : null, r.LastUsed is { } l ? T(l) : null })]);
+        }
+    }
+
+    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string T(DateTimeOffset t) => FindingsJson.FormatTime(t);
+
+    private static string Join(IEnumerable<string> values) => string.Join(' ', values);
+
+    private static string Ports(int? from, int? to) =>
+        from is null && to is null ? "all" : from == to ? $"{from}" : $"{from}-{to}";
+
+    /// <summary>Writes the diagnostics of a run inside a JSON object (question keys, then this).</summary>
+    public static void WriteDiagnostics(Utf8JsonWriter writer, IngestDiagnostics diagnostics, Index.IndexStatistics? index)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        var extra = new List<KeyValuePair<string, long>>();
+        if (index is not null)
+        {
+            extra.Add(new("cloudTrailEvents", index.EventsRead));
+            extra.Add(new("cloudTrailEventsUsed", index.Applied));
+            extra.Add(new("cloudTrailEventsIgnored", index.Ignored));
+            extra.Add(new("cloudTrailEventsFailed", index.Failed));
+            extra.Add(new("cloudTrailDuplicates", index.Duplicates));
+        }
+
+        DiagnosticsJson.Write(writer, diagnostics, allFiles: false, extra);
+    }
+}

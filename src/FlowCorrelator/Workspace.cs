@@ -1,0 +1,97 @@
+using FlowCorrelator.Index;
+using FlowCorrelator.Ingest;
+using FlowCorrelator.Queries;
+
+namespace FlowCorrelator;
+
+/// <summary>Where to read from and how. Immutable; change with <c>with</c>.</summary>
+public sealed record WorkspaceOptions
+{
+    /// <summary>Defaults.</summary>
+    public static WorkspaceOptions Default { get; } = new();
+
+    /// <summary>Reader limits and policies.</summary>
+    public ReaderOptions Reader { get; init; } = ReaderOptions.Default;
+
+    /// <summary>Window, accounts and regions (prunes S3 listings).</summary>
+    public SourceFilter Filter { get; init; } = SourceFilter.All;
+
+    /// <summary>Non-local sources (e.g. S3).</summary>
+    public IReadOnlyList<IRemoteLogSource> Remotes { get; init; } = [];
+}
+
+/// <summary>
+/// The library's entry point: point it at folders, files or S3 URIs holding flow logs, CloudTrail and describe-*
+/// snapshots (mixed freely); it reads CloudTrail and snapshots into an <see cref="EnvironmentIndex"/>, then answers
+/// the five questions in one pass over the flow logs.
+/// </summary>
+/// <example>
+/// <code>
+/// Workspace ws = Workspace.Load(["samples/demo"]);
+/// InvestigationResult r = ws.Investigate(InvestigationOptions.Default with
+///     { Access = new AccessQuery { TagKey = "Name", TagValue = "payment", Port = 22 } });
+/// foreach (AccessAttempt a in r.AccessAttempts.Where(a => a.Accepted > 0)) Console.WriteLine(a);
+/// </code>
+/// </example>
+public sealed class Workspace
+{
+    private Workspace(ClassifiedInputs inputs, EnvironmentIndex index, IngestDiagnostics diagnostics, CloudTrailReadResult trail, WorkspaceOptions options)
+    {
+        Inputs = inputs;
+        Index = index;
+        Diagnostics = diagnostics;
+        CloudTrail = trail;
+        Options = options;
+    }
+
+    /// <summary>The inputs, by kind.</summary>
+    public ClassifiedInputs Inputs { get; }
+
+    /// <summary>The environment over time.</summary>
+    public EnvironmentIndex Index { get; }
+
+    /// <summary>Per-file diagnostics (CloudTrail and snapshots after <see cref="Load(IEnumerable{string}, WorkspaceOptions?, CancellationToken)"/>; flow logs added by each investigation).</summary>
+    public IngestDiagnostics Diagnostics { get; }
+
+    /// <summary>The CloudTrail events read.</summary>
+    public CloudTrailReadResult CloudTrail { get; }
+
+    /// <summary>The options used.</summary>
+    public WorkspaceOptions Options { get; }
+
+    /// <summary>Expands and classifies the locations, reads CloudTrail and snapshots, and builds the index.</summary>
+    /// <exception cref="FileNotFoundException">A local location does not exist.</exception>
+    /// <exception cref="SourceException">A remote location cannot be listed.</exception>
+    public static Workspace Load(IEnumerable<string> locations, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= WorkspaceOptions.Default;
+        IReadOnlyList<LogInput> inputs = LogSources.Expand(locations, options.Filter, options.Remotes, cancellationToken);
+        return Load(LogSources.Classify(inputs, cancellationToken), options, cancellationToken);
+    }
+
+    /// <summary>Reads CloudTrail and snapshots from already classified inputs and builds the index.</summary>
+    public static Workspace Load(ClassifiedInputs inputs, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        options ??= WorkspaceOptions.Default;
+        var diagnostics = new IngestDiagnostics();
+        CloudTrailReadResult trail = new CloudTrailReader(options.Reader).ReadAll(inputs.CloudTrail, diagnostics, cancellationToken);
+        var events = new List<CloudTrailEvent>(trail.Events);
+        // Snapshots seed the state before the trail: the index applies them first, valid from the beginning.
+        events.AddRange(new SnapshotReader(options.Reader).ReadAll(inputs.Snapshots, DateTimeOffset.UnixEpoch, diagnostics, cancellationToken));
+
+        foreach (LogInput digest in inputs.Digests)
+        {
+            diagnostics.Add(FileReport.Skipped(digest.Name, LogFileKind.CloudTrailDigest, "CloudTrail digest file (integrity validation), skipped"));
+        }
+
+        return new Workspace(inputs, EnvironmentIndex.Build(events), diagnostics, trail, options);
+    }
+
+    /// <summary>Answers the five questions in one pass over the flow logs; their file reports join <see cref="Diagnostics"/>.</summary>
+    public InvestigationResult Investigate(InvestigationOptions? options = null, IProgress<FileReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= InvestigationOptions.Default with { Reader = Options.Reader };
+        return Investigations.Run(Index, Inputs.FlowLogs, options, Diagnostics, progress, cancellationToken);
+    }
+}
