@@ -153,7 +153,7 @@ internal static class ParquetFlowReader
             Type type = Nullable.GetUnderlyingType(f.ClrType) ?? f.ClrType;
             ColumnKind kind = type == typeof(int) ? ColumnKind.Int32
                 : type == typeof(long) ? ColumnKind.Int64
-                : type == typeof(string) ? ColumnKind.Text
+                : type == typeof(string) || type == typeof(ReadOnlyMemory<char>) || type == typeof(ReadOnlyMemory<byte>) || type == typeof(byte[]) ? ColumnKind.Text
                 : ColumnKind.Unsupported;
             if (kind == ColumnKind.Unsupported || f.IsArray)
             {
