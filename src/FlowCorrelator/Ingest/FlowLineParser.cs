@@ -56,6 +56,25 @@ internal static class FlowLineParser
             return LineOutcome.Malformed;
         }
 
+        return ParseFields(line, columns, fields, out record, out reason, out badColumn);
+    }
+
+    /// <summary>
+    /// Parses fields already split: <paramref name="fields"/>[i] is column i of <paramref name="text"/> for every
+    /// column of <paramref name="columns"/>. Used by the Parquet reader, whose cells are written into one buffer.
+    /// </summary>
+    public static LineOutcome ParseFields(
+        ReadOnlySpan<byte> text,
+        FlowField[] columns,
+        ReadOnlySpan<Range> fields,
+        out FlowRecord record,
+        out ProblemReason reason,
+        out int badColumn)
+    {
+        ReadOnlySpan<byte> line = text;
+        record = default;
+        reason = default;
+        badColumn = -1;
         int version = -1, srcPort = -1, dstPort = -1, protocol = -1, tcpFlags = -1, trafficPath = -1;
         long account = -1, packets = -1, bytes = -1, start = -1, end = -1;
         EniId eni = default;
@@ -123,6 +142,12 @@ internal static class FlowLineParser
         };
         return LineOutcome.Record;
     }
+
+    /// <summary>Whether <see cref="ParseFields"/> reads a field into the record (the rest are kept as text only).</summary>
+    internal static bool IsParsed(FlowField field) => field is FlowField.Version or FlowField.AccountId or FlowField.InterfaceId
+        or FlowField.SrcAddr or FlowField.DstAddr or FlowField.SrcPort or FlowField.DstPort or FlowField.Protocol
+        or FlowField.Packets or FlowField.Bytes or FlowField.Start or FlowField.End or FlowField.Action or FlowField.LogStatus
+        or FlowField.FlowDirection or FlowField.TcpFlags or FlowField.TrafficPath or FlowField.PktSrcAddr or FlowField.PktDstAddr;
 
     /// <summary>Splits on runs of spaces; returns the field count, or fields.Length + 1 when there are more.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

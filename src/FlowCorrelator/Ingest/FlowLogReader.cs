@@ -34,8 +34,9 @@ public sealed class FlowLogReader
         var report = new FileReport(input.Name, LogFileKind.FlowLog, Options.MaxSamplesPerFile);
         try
         {
+            FlowLogSchema? sidecar = ReadSidecarFormat(input.Name, report);
             using Stream raw = input.Open(cancellationToken);
-            ReadRaw(raw, report, sink, cancellationToken);
+            ReadRaw(raw, report, sink, sidecar, cancellationToken);
         }
         catch (StopReadingException)
         {
@@ -89,30 +90,107 @@ public sealed class FlowLogReader
             });
     }
 
-    private void ReadRaw(Stream raw, FileReport report, IFlowRecordSink sink, CancellationToken cancellationToken)
+    /// <summary>
+    /// The path of the sidecar format file for a local input: <c>X.format.txt</c> beside <c>X.log</c>,
+    /// <c>X.log.gz</c>, <c>X.txt</c> or <c>X.txt.gz</c>; <c>null</c> for remote inputs and other names.
+    /// </summary>
+    internal static string? SidecarPath(string inputName)
     {
+        if (inputName.Contains("://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string name = inputName;
+        if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        {
+            name = name[..^3];
+        }
+
+        if (name.EndsWith(".format.txt", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (name.EndsWith(".log", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+        {
+            return name[..^4] + ".format.txt";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Header-less exports (CloudWatch Logs, Firehose, documentation samples) carry their layout beside them, as the
+    /// flow log's <c>LogFormat</c> in <c>X.format.txt</c>. A header line inside the file still wins.
+    /// </summary>
+    private FlowLogSchema? ReadSidecarFormat(string inputName, FileReport report)
+    {
+        string? path = SidecarPath(inputName);
+        if (path is null || !File.Exists(path))
+        {
+            return null;
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Fail(report, ProblemReason.IoError, 0, $"format file {path}: {ex.Message}");
+            throw new StopReadingException();
+        }
+
+        try
+        {
+            return FlowLogSchema.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            Fail(report, ProblemReason.InvalidValue, 0, $"format file {path}: {ex.Message}");
+            throw new StopReadingException();
+        }
+    }
+
+    private void ReadRaw(Stream raw, FileReport report, IFlowRecordSink sink, FlowLogSchema? sidecar, CancellationToken cancellationToken)
+    {
+        long rawStart = raw.CanSeek ? raw.Position : -1;
         using Stream text = InputDecoder.OpenText(raw, Options, out InputEncoding encoding);
         if (encoding == InputEncoding.Parquet)
         {
             report.Format = "parquet";
-            ParquetFlowReader.Read(text, report, sink, Options, cancellationToken);
+            if (rawStart >= 0)
+            {
+                // A seekable input (local file, memory) is read in place; only forward-only streams are spooled to disk.
+                raw.Position = rawStart;
+                ParquetFlowReader.Read(raw, report, sink, Options, cancellationToken);
+            }
+            else
+            {
+                ParquetFlowReader.Read(text, report, sink, Options, cancellationToken);
+            }
+
             return;
         }
 
-        report.Format = encoding == InputEncoding.Gzip ? "gzip text" : "text";
-        ReadText(text, report, sink, cancellationToken);
+        report.Format = (encoding == InputEncoding.Gzip ? "gzip text" : "text") + (sidecar is null ? string.Empty : " (format file)");
+        ReadText(text, report, sink, sidecar, cancellationToken);
     }
 
-    private void ReadText(Stream text, FileReport report, IFlowRecordSink sink, CancellationToken cancellationToken)
+    private void ReadText(Stream text, FileReport report, IFlowRecordSink sink, FlowLogSchema? sidecar, CancellationToken cancellationToken)
     {
-        var state = new TextState(Options.FlowFormat ?? FlowLogSchema.DefaultV2, hasHeader: false);
+        var state = new TextState(sidecar ?? Options.FlowFormat ?? FlowLogSchema.DefaultV2, hasHeader: false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        var fields = new Range[FlowLogSchema.MaxColumns]; // one per file: the hot path must not zero a stackalloc per line
         try
         {
-            int start = 0;
-            int end = 0;
+            int start = 0; // first byte of the pending (incomplete) line
+            int end = 0; // end of valid data
             long bufferOffset = 0; // offset of buffer[0] in the decompressed stream
-            bool skippingLongLine = false;
+            bool skippingLongLine = false; // dropping the rest of a line already reported as too long
+            int maxLine = Options.MaxLineLength;
             sink.OnFileStart(report.Path, state.Schema);
             while (true)
             {
@@ -127,26 +205,11 @@ public sealed class FlowLogReader
 
                 if (end == buffer.Length)
                 {
-                    if (buffer.Length < Options.MaxLineLength)
-                    {
-                        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, Options.MaxLineLength + 1));
-                        buffer.AsSpan(0, end).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-                    else
-                    {
-                        // The line does not fit: report it once, then drop bytes until its end.
-                        if (!skippingLongLine)
-                        {
-                            report.Lines++;
-                            Problem(report, report.Lines, bufferOffset, ProblemReason.LineTooLong, $"line longer than {Options.MaxLineLength} bytes", buffer.AsSpan(0, Math.Min(end, 200)));
-                        }
-
-                        skippingLongLine = true;
-                        bufferOffset += end;
-                        end = 0;
-                    }
+                    // The pending line is at most maxLine bytes (longer ones are dropped below), so maxLine + 1 always fits it.
+                    byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxLine + 1));
+                    buffer.AsSpan(0, end).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
                 }
 
                 int read;
@@ -166,7 +229,7 @@ public sealed class FlowLogReader
                 {
                     if (end > start && !skippingLongLine)
                     {
-                        ProcessLine(buffer.AsSpan(start, end - start), bufferOffset + start, ref state, report, sink);
+                        ProcessLine(buffer.AsSpan(start, end - start), bufferOffset + start, ref state, fields, report, sink);
                     }
 
                     report.BytesRead = bufferOffset + end;
@@ -188,13 +251,28 @@ public sealed class FlowLogReader
                     {
                         skippingLongLine = false;
                     }
+                    else if (lineEnd - start > maxLine)
+                    {
+                        LineTooLong(buffer.AsSpan(start, lineEnd - start), bufferOffset + start, report);
+                    }
                     else
                     {
-                        ProcessLine(buffer.AsSpan(start, lineEnd - start), bufferOffset + start, ref state, report, sink);
+                        ProcessLine(buffer.AsSpan(start, lineEnd - start), bufferOffset + start, ref state, fields, report, sink);
                     }
 
                     start = lineEnd + 1;
                     scanFrom = start;
+                }
+
+                if (skippingLongLine)
+                {
+                    start = end; // drop the middle of the long line; compaction accounts for the offset
+                }
+                else if (end - start > maxLine)
+                {
+                    LineTooLong(buffer.AsSpan(start, end - start), bufferOffset + start, report);
+                    skippingLongLine = true;
+                    start = end;
                 }
             }
         }
@@ -202,6 +280,12 @@ public sealed class FlowLogReader
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private void LineTooLong(ReadOnlySpan<byte> head, long offset, FileReport report)
+    {
+        report.Lines++;
+        Problem(report, report.Lines, offset, ProblemReason.LineTooLong, $"line longer than {Options.MaxLineLength} bytes", head[..Math.Min(head.Length, 200)]);
     }
 
     private struct TextState(FlowLogSchema schema, bool hasHeader)
@@ -219,17 +303,26 @@ public sealed class FlowLogReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ProcessLine(ReadOnlySpan<byte> line, long offset, ref TextState state, FileReport report, IFlowRecordSink sink)
+    private void ProcessLine(ReadOnlySpan<byte> line, long offset, ref TextState state, Span<Range> fields, FileReport report, IFlowRecordSink sink)
     {
         long lineNumber = ++report.Lines;
-        if (lineNumber == 1 && FlowLogSchema.LooksLikeHeader(line.TrimEnd((byte)'\r')))
+        if (lineNumber == 1)
         {
-            // Checked before parsing: a format of text-only fields would otherwise read its header as a record.
-            HandleMalformed(line, offset, lineNumber, ref state, report, sink, 0, ProblemReason.FieldCount, -1);
-            return;
+            if (line.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            {
+                // A UTF-8 byte order mark (files saved by Windows editors) would hide the header.
+                line = line[3..];
+                offset += 3;
+            }
+
+            if (FlowLogSchema.LooksLikeHeader(line.TrimEnd((byte)'\r')))
+            {
+                // Checked before parsing: a format of text-only fields would otherwise read its header as a record.
+                HandleMalformed(line, offset, lineNumber, ref state, report, sink, 0, ProblemReason.FieldCount, -1);
+                return;
+            }
         }
 
-        Span<Range> fields = stackalloc Range[FlowLogSchema.MaxColumns];
         LineOutcome outcome = FlowLineParser.Parse(line, state.Columns, fields, out int count, out FlowRecord record, out ProblemReason reason, out int badColumn);
         switch (outcome)
         {

@@ -194,7 +194,7 @@ public static class LogSources
         }
 
         ReadOnlySpan<byte> span = head.AsSpan(0, n);
-        if (span.StartsWith("\xEF\xBB\xBF"u8))
+        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
             span = span[3..];
         }

@@ -39,7 +39,10 @@ public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
         if (utf8.Length > 4 && utf8.Length <= 4 + MaxHexDigits && utf8[0] == 'e' && utf8[1] == 'n' && utf8[2] == 'i' && utf8[3] == '-')
         {
             ReadOnlySpan<byte> hex = utf8[4..];
-            UInt128 value = 0;
+
+            // Two ulong halves instead of UInt128: UInt128 shifts are calls, and this runs for every flow record.
+            ulong high = 0;
+            ulong low = 0;
             for (int i = 0; i < hex.Length; i++)
             {
                 int d = HexValue(hex[i]);
@@ -48,11 +51,12 @@ public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
                     return Intern(utf8);
                 }
 
-                value = (value << 4) | (uint)d;
+                high = (high << 4) | (low >> 60);
+                low = (low << 4) | (uint)d;
             }
 
-            value |= (UInt128)(uint)hex.Length << 120;
-            return new EniId((ulong)(value >> 64), (ulong)value);
+            high |= (ulong)(uint)hex.Length << 56;
+            return new EniId(high, low);
         }
 
         if (utf8.Length == 1 && utf8[0] == '-')

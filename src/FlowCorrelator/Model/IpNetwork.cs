@@ -33,7 +33,8 @@ public readonly record struct IpNetwork
     public bool IsWorld => PrefixLength == 0;
 
     /// <summary>Whether <paramref name="address"/> lies in the block.</summary>
-    public bool Contains(IpAddr address) => address >= First && address <= Last;
+    /// <remarks>The family must match: <c>::/0</c> spans the IPv4-mapped range internally but holds no IPv4 address.</remarks>
+    public bool Contains(IpAddr address) => address.IsV4 == IsV4 && address >= First && address <= Last;
 
     /// <summary>Parses <c>a.b.c.d/n</c> or <c>x:y::/n</c>; a bare address is a host block. Host bits are masked off, as AWS does.</summary>
     public static bool TryParse([NotNullWhen(true)] string? text, out IpNetwork network)

@@ -81,6 +81,11 @@ public static class SafeText
         }
 
         char first = text[0];
+        if (text == "-")
+        {
+            return text; // the flow-log "absent" marker: no spreadsheet reads a lone '-' as a formula
+        }
+
         if (first is '=' or '+' or '-' or '@' or '\t' or '\r')
         {
             if ((first is '-' or '+') && double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _))
