@@ -640,7 +640,7 @@ public sealed class CloudTrailReader
                 if (!window.More())
                 {
                     // At the end of the data the next pass decides on every remaining brace; after that nothing is left.
-                    if (window.Eof && !window.Available.IsEmpty && window.Available.IndexOf((byte)'{') >= 0 && i > 0)
+                    if (window.Eof && window.Available.IndexOf((byte)'{') >= 0)
                     {
                         continue;
                     }
