@@ -197,8 +197,12 @@ public sealed class CloudTrailReader
     [DoesNotReturn]
     private static void ThrowStrict(InputProblem problem) => throw new LogFormatException(problem);
 
-    /// <summary>Whether a reader exception is about nesting depth rather than syntax (STJ reports both as JsonException).</summary>
-    private static bool IsDepthError(JsonException ex) => ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Whether a reader exception is about the nesting limit rather than syntax. STJ reports both as JsonException; its
+    /// limit messages name the "maximum" depth, while a cut-off document says "Expected depth to be zero".
+    /// </summary>
+    internal static bool IsDepthError(JsonException ex) =>
+        ex.Message.Contains("maximum", StringComparison.OrdinalIgnoreCase) && ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>How a value in the buffer was cut out.</summary>
     private enum CaptureStatus
@@ -636,7 +640,7 @@ public sealed class CloudTrailReader
                 if (!window.More())
                 {
                     // At the end of the data the next pass decides on every remaining brace; after that nothing is left.
-                    if (window.Eof && !window.Available.IsEmpty && window.Available.IndexOf((byte)'{') >= 0 && i > 0)
+                    if (window.Eof && window.Available.IndexOf((byte)'{') >= 0)
                     {
                         continue;
                     }

@@ -110,7 +110,7 @@ public sealed class SnapshotReader
         }
         catch (JsonException ex)
         {
-            ProblemReason reason = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? ProblemReason.TooDeep : ProblemReason.InvalidJson;
+            ProblemReason reason = CloudTrailReader.IsDepthError(ex) ? ProblemReason.TooDeep : ProblemReason.InvalidJson;
             Fail(report, reason, ex.BytePositionInLine ?? 0, ex.Message);
         }
         catch (InflateLimitException ex)

@@ -118,6 +118,15 @@ public sealed partial class CloudTrailReaderTests
     }
 
     [Test]
+    public void Read_InvalidJsonBeforeAShortLastRecord_ResyncsToIt()
+    {
+        string json = "{\"Records\":[{\"eventID\":x}, {\"eventID\":\"z\",\"eventVersion\":\"1.08\",\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventName\":\"A\"}]}";
+        var (events, report) = Read(json);
+        Assert.That(events.Select(e => e.EventId), Is.EqualTo(new[] { "z" }));
+        Assert.That(report.Malformed, Is.EqualTo(1));
+    }
+
+    [Test]
     public void Read_TruncatedPlainRecords_KeepsCompleteRecordsAndReportsTheEnd()
     {
         string json = Records(Rec("e1", "CreateKeyPair", "{}"), Rec("e2", "CreateKeyPair", "{}"));
