@@ -43,6 +43,9 @@ internal sealed class ResumableObjectStream : Stream
     /// <summary>Bytes delivered so far.</summary>
     public long BytesDelivered => _position;
 
+    /// <summary>The ETag of the object being read, once the first response arrived.</summary>
+    public string? ETag => _etag;
+
     /// <summary>How many times a GET was issued after the first (resumptions), for diagnostics and tests.</summary>
     public int Resumptions { get; private set; }
 
