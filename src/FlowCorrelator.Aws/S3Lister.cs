@@ -203,9 +203,12 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
 
     private IEnumerable<S3ObjectInfo> DaysDirect(Walk w, string regionPrefix, DateLayout layout, DateOnly first, DateOnly last)
     {
-        for (DateOnly day = first; day <= last; day = day.AddDays(1))
+        for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
         {
-            foreach (S3ObjectInfo o in Flat(w, regionPrefix + layout.Day(day)))
+            DateOnly from = month > first ? month : first;
+            DateOnly monthLast = month.AddMonths(1).AddDays(-1);
+            DateOnly to = monthLast < last ? monthLast : last;
+            foreach (S3ObjectInfo o in Days(w, regionPrefix + layout.Month(month), layout, from, to))
             {
                 yield return o;
             }
@@ -291,19 +294,18 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
         }
     }
 
+    /// <summary>
+    /// Days <paramref name="from"/>..<paramref name="to"/> of one month in a single listing: keys sort by day, so the
+    /// listing starts just before the first day's folder and stops at the first key of a later day.
+    /// </summary>
     private IEnumerable<S3ObjectInfo> Days(Walk w, string monthPrefix, DateLayout layout, DateOnly from, DateOnly to)
     {
-        for (DateOnly day = from; day <= to; day = day.AddDays(1))
-        {
-            foreach (S3ObjectInfo o in Flat(w, monthPrefix + layout.DayOnly(day)))
-            {
-                yield return o;
-            }
-        }
+        string startAfter = monthPrefix + layout.DayOnly(from).TrimEnd('/');
+        return Flat(w, monthPrefix, from.Day == 1 ? null : startAfter, key => layout.ParseDay(key.AsSpan(monthPrefix.Length)) is int day && day > to.Day);
     }
 
     /// <summary>Every object under a prefix (narrowed to the user's prefix), digests excepted.</summary>
-    private IEnumerable<S3ObjectInfo> Flat(Walk w, string prefix)
+    private IEnumerable<S3ObjectInfo> Flat(Walk w, string prefix, string? startAfter = null, Func<string, bool>? stop = null)
     {
         string? effective = prefix.StartsWith(w.UserPrefix, StringComparison.Ordinal) ? prefix
             : w.UserPrefix.StartsWith(prefix, StringComparison.Ordinal) ? w.UserPrefix
@@ -316,9 +318,14 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
         string? token = null;
         do
         {
-            ListObjectsV2Response page = ListPage(w, new ListObjectsV2Request { BucketName = w.Bucket, Prefix = effective, ContinuationToken = token });
+            ListObjectsV2Response page = ListPage(w, new ListObjectsV2Request { BucketName = w.Bucket, Prefix = effective, ContinuationToken = token, StartAfter = token is null ? startAfter : null });
             foreach (S3Object o in page.S3Objects ?? [])
             {
+                if (stop is not null && stop(o.Key))
+                {
+                    yield break;
+                }
+
                 if (Keep(o))
                 {
                     yield return Info(w, o);
@@ -388,7 +395,7 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
         {
             throw;
         }
-        catch (Exception ex) when (ex is Amazon.Runtime.AmazonClientException or HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException or OperationCanceledException)
         {
             throw S3Errors.ToSourceException(ex, w.Bucket, request.Prefix ?? string.Empty, endpoint);
         }
@@ -411,9 +418,16 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
     /// <summary>Date folder names: <c>2024/05/07/</c> or <c>year=2024/month=05/day=07/</c>.</summary>
     private readonly struct DateLayout(bool hive)
     {
-        public string Day(DateOnly d) => hive
-            ? string.Create(CultureInfo.InvariantCulture, $"year={d.Year:D4}/month={d.Month:D2}/day={d.Day:D2}/")
-            : string.Create(CultureInfo.InvariantCulture, $"{d.Year:D4}/{d.Month:D2}/{d.Day:D2}/");
+        public string Month(DateOnly d) => hive
+            ? string.Create(CultureInfo.InvariantCulture, $"year={d.Year:D4}/month={d.Month:D2}/")
+            : string.Create(CultureInfo.InvariantCulture, $"{d.Year:D4}/{d.Month:D2}/");
+
+        /// <summary>The day of a key below its month folder ("07/…" or "day=07/…"); null when it is not a day folder.</summary>
+        public int? ParseDay(ReadOnlySpan<char> rest)
+        {
+            int slash = rest.IndexOf('/');
+            return slash < 0 ? null : Parse(rest[..slash].ToString(), "day=", 1, 31);
+        }
 
         public string DayOnly(DateOnly d) => hive
             ? string.Create(CultureInfo.InvariantCulture, $"day={d.Day:D2}/")
