@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return Commands.FlowsCommand.Create(console);
         yield return Commands.TimelineCommand.Create(console);
         yield return Commands.DemoCommand.Create(console);
+        yield return Commands.MirrorCommand.Create(console);
     }
 }

@@ -1,0 +1,456 @@
+using System.Globalization;
+using Amazon.S3;
+using Amazon.S3.Model;
+using FlowCorrelator.Ingest;
+
+namespace FlowCorrelator.Aws;
+
+/// <summary>
+/// Lists the objects under an <c>s3://</c> location that can hold data for a <see cref="SourceFilter"/>, walking the
+/// AWS log layouts (plain, Hive-compatible, organisation trails) with delimiter listings and listing only the date
+/// prefixes that can matter. Anything that does not follow a layout is listed fully, so pruning never hides data.
+/// </summary>
+/// <remarks>
+/// Layouts (FORMATS.md A.6, B.1):
+/// <c>…/AWSLogs/[o-id/]&lt;account&gt;/{vpcflowlogs|CloudTrail}/&lt;region&gt;/YYYY/MM/DD/[HH/]</c> and
+/// <c>…/AWSLogs/aws-account-id=&lt;a&gt;/aws-service=vpcflowlogs/aws-region=&lt;r&gt;/year=YYYY/month=MM/day=DD/[hour=HH/]</c>.
+/// Date folders are delivery times, so flow logs are padded for late delivery and CloudTrail keeps everything up to
+/// the day after the window (state is built from all earlier events).
+/// </remarks>
+internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string endpoint)
+{
+    /// <summary>Longest window whose day prefixes are listed one by one without first listing years and months.</summary>
+    private const int DirectDayLimit = 62;
+
+    /// <summary>How many levels of unknown folders above <c>AWSLogs/</c> are walked before a folder is listed flat.</summary>
+    private const int MaxRootDepth = 3;
+
+    private enum Service
+    {
+        FlowLogs,
+        CloudTrail,
+    }
+
+    public IEnumerable<S3ObjectInfo> List(S3Location location, SourceFilter filter, CancellationToken cancellationToken)
+    {
+        var walk = new Walk(location.Bucket, location.Prefix, filter, cancellationToken);
+        return Root(walk, string.Empty, 0);
+    }
+
+    private sealed record Walk(string Bucket, string UserPrefix, SourceFilter Filter, CancellationToken Token);
+
+    private IEnumerable<S3ObjectInfo> Root(Walk w, string prefix, int depth)
+    {
+        var (folders, objects) = Children(w, prefix);
+        foreach (S3ObjectInfo o in objects)
+        {
+            yield return o;
+        }
+
+        foreach (string folder in folders)
+        {
+            string next = prefix + folder + "/";
+            IEnumerable<S3ObjectInfo> items = folder == "AWSLogs" ? AwsLogs(w, next)
+                : depth + 1 < MaxRootDepth ? Root(w, next, depth + 1)
+                : Flat(w, next);
+            foreach (S3ObjectInfo o in items)
+            {
+                yield return o;
+            }
+        }
+    }
+
+    private IEnumerable<S3ObjectInfo> AwsLogs(Walk w, string prefix)
+    {
+        var (folders, objects) = Children(w, prefix);
+        foreach (S3ObjectInfo o in objects)
+        {
+            yield return o;
+        }
+
+        foreach (string folder in folders)
+        {
+            string next = prefix + folder + "/";
+            IEnumerable<S3ObjectInfo> items;
+            if (folder.StartsWith("o-", StringComparison.Ordinal))
+            {
+                items = Organisation(w, next);
+            }
+            else if (AccountId(folder) is { } account)
+            {
+                items = Wanted(w.Filter.Accounts, account) ? Account(w, next) : [];
+            }
+            else
+            {
+                items = Flat(w, next);
+            }
+
+            foreach (S3ObjectInfo o in items)
+            {
+                yield return o;
+            }
+        }
+    }
+
+    private IEnumerable<S3ObjectInfo> Organisation(Walk w, string prefix)
+    {
+        var (folders, objects) = Children(w, prefix);
+        foreach (S3ObjectInfo o in objects)
+        {
+            yield return o;
+        }
+
+        foreach (string folder in folders)
+        {
+            string next = prefix + folder + "/";
+            IEnumerable<S3ObjectInfo> items = AccountId(folder) is { } account
+                ? (Wanted(w.Filter.Accounts, account) ? Account(w, next) : [])
+                : Flat(w, next);
+            foreach (S3ObjectInfo o in items)
+            {
+                yield return o;
+            }
+        }
+    }
+
+    private IEnumerable<S3ObjectInfo> Account(Walk w, string prefix)
+    {
+        var (folders, objects) = Children(w, prefix);
+        foreach (S3ObjectInfo o in objects)
+        {
+            yield return o;
+        }
+
+        foreach (string folder in folders)
+        {
+            string next = prefix + folder + "/";
+            IEnumerable<S3ObjectInfo> items = folder switch
+            {
+                "vpcflowlogs" => Regions(w, next, Service.FlowLogs, hive: false),
+                "aws-service=vpcflowlogs" => Regions(w, next, Service.FlowLogs, hive: true),
+                // Insight files share CloudTrail's layout and delivery-time folders.
+                "CloudTrail" or "CloudTrail-Insight" => Regions(w, next, Service.CloudTrail, hive: false),
+                // Digests are integrity records, not events (FORMATS.md B.1): not listed at all.
+                "CloudTrail-Digest" => [],
+                _ => Flat(w, next),
+            };
+            foreach (S3ObjectInfo o in items)
+            {
+                yield return o;
+            }
+        }
+    }
+
+    private IEnumerable<S3ObjectInfo> Regions(Walk w, string prefix, Service service, bool hive)
+    {
+        var (folders, objects) = Children(w, prefix);
+        foreach (S3ObjectInfo o in objects)
+        {
+            yield return o;
+        }
+
+        foreach (string folder in folders)
+        {
+            string region = hive && folder.StartsWith("aws-region=", StringComparison.Ordinal) ? folder["aws-region=".Length..] : folder;
+            if (!Wanted(w.Filter.Regions, region))
+            {
+                continue;
+            }
+
+            foreach (S3ObjectInfo o in Dates(w, prefix + folder + "/", service, hive))
+            {
+                yield return o;
+            }
+        }
+    }
+
+    /// <summary>The date folders under one region that can hold the window.</summary>
+    private IEnumerable<S3ObjectInfo> Dates(Walk w, string regionPrefix, Service service, bool hive)
+    {
+        SourceFilter f = w.Filter;
+        DateOnly? first;
+        DateOnly? last;
+        if (service == Service.FlowLogs)
+        {
+            if (f.From is null && f.To is null)
+            {
+                return Flat(w, regionPrefix);
+            }
+
+            first = f.From is { } from ? DateOnly.FromDateTime((from - options.FlowLogDeliveryPadding).UtcDateTime) : null;
+            last = f.To is { } to ? DateOnly.FromDateTime((to + options.FlowLogDeliveryPadding).UtcDateTime) : null;
+        }
+        else
+        {
+            if (f.To is null)
+            {
+                return Flat(w, regionPrefix);
+            }
+
+            // Everything before the window builds state; a file delivered just after midnight sits in the next day.
+            first = null;
+            last = DateOnly.FromDateTime(f.To.Value.UtcDateTime.AddTicks(-1)).AddDays(1);
+        }
+
+        var layout = new DateLayout(hive);
+        if (first is { } a && last is { } b && b.DayNumber - a.DayNumber < DirectDayLimit)
+        {
+            return DaysDirect(w, regionPrefix, layout, a, b);
+        }
+
+        return Years(w, regionPrefix, layout, first ?? DateOnly.MinValue, last ?? DateOnly.MaxValue);
+    }
+
+    private IEnumerable<S3ObjectInfo> DaysDirect(Walk w, string regionPrefix, DateLayout layout, DateOnly first, DateOnly last)
+    {
+        for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
+        {
+            DateOnly from = month > first ? month : first;
+            DateOnly monthLast = month.AddMonths(1).AddDays(-1);
+            DateOnly to = monthLast < last ? monthLast : last;
+            foreach (S3ObjectInfo o in Days(w, regionPrefix + layout.Month(month), layout, from, to))
+            {
+                yield return o;
+            }
+        }
+    }
+
+    private IEnumerable<S3ObjectInfo> Years(Walk w, string regionPrefix, DateLayout layout, DateOnly first, DateOnly last)
+    {
+        var (folders, objects) = Children(w, regionPrefix);
+        foreach (S3ObjectInfo o in objects)
+        {
+            yield return o;
+        }
+
+        foreach (string folder in folders)
+        {
+            string next = regionPrefix + folder + "/";
+            IEnumerable<S3ObjectInfo> items;
+            if (layout.ParseYear(folder) is not int year)
+            {
+                items = Flat(w, next);
+            }
+            else if (year < first.Year || year > last.Year)
+            {
+                items = [];
+            }
+            else if (year > first.Year && year < last.Year)
+            {
+                items = Flat(w, next);
+            }
+            else
+            {
+                items = Months(w, next, layout, year, first, last);
+            }
+
+            foreach (S3ObjectInfo o in items)
+            {
+                yield return o;
+            }
+        }
+    }
+
+    private IEnumerable<S3ObjectInfo> Months(Walk w, string yearPrefix, DateLayout layout, int year, DateOnly first, DateOnly last)
+    {
+        var (folders, objects) = Children(w, yearPrefix);
+        foreach (S3ObjectInfo o in objects)
+        {
+            yield return o;
+        }
+
+        foreach (string folder in folders)
+        {
+            string next = yearPrefix + folder + "/";
+            IEnumerable<S3ObjectInfo> items;
+            if (layout.ParseMonth(folder) is not int month)
+            {
+                items = Flat(w, next);
+            }
+            else
+            {
+                var monthFirst = new DateOnly(year, month, 1);
+                var monthLast = monthFirst.AddMonths(1).AddDays(-1);
+                if (monthLast < first || monthFirst > last)
+                {
+                    items = [];
+                }
+                else if (monthFirst >= first && monthLast <= last)
+                {
+                    items = Flat(w, next);
+                }
+                else
+                {
+                    DateOnly from = monthFirst > first ? monthFirst : first;
+                    DateOnly to = monthLast < last ? monthLast : last;
+                    items = Days(w, next, layout, from, to);
+                }
+            }
+
+            foreach (S3ObjectInfo o in items)
+            {
+                yield return o;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Days <paramref name="from"/>..<paramref name="to"/> of one month in a single listing: keys sort by day, so the
+    /// listing starts just before the first day's folder and stops at the first key of a later day.
+    /// </summary>
+    private IEnumerable<S3ObjectInfo> Days(Walk w, string monthPrefix, DateLayout layout, DateOnly from, DateOnly to)
+    {
+        string startAfter = monthPrefix + layout.DayOnly(from).TrimEnd('/');
+        return Flat(w, monthPrefix, from.Day == 1 ? null : startAfter, key => layout.ParseDay(key.AsSpan(monthPrefix.Length)) is int day && day > to.Day);
+    }
+
+    /// <summary>Every object under a prefix (narrowed to the user's prefix), digests excepted.</summary>
+    private IEnumerable<S3ObjectInfo> Flat(Walk w, string prefix, string? startAfter = null, Func<string, bool>? stop = null)
+    {
+        string? effective = prefix.StartsWith(w.UserPrefix, StringComparison.Ordinal) ? prefix
+            : w.UserPrefix.StartsWith(prefix, StringComparison.Ordinal) ? w.UserPrefix
+            : null;
+        if (effective is null)
+        {
+            yield break;
+        }
+
+        string? token = null;
+        do
+        {
+            ListObjectsV2Response page = ListPage(w, new ListObjectsV2Request { BucketName = w.Bucket, Prefix = effective, ContinuationToken = token, StartAfter = token is null ? startAfter : null });
+            foreach (S3Object o in page.S3Objects ?? [])
+            {
+                if (stop is not null && stop(o.Key))
+                {
+                    yield break;
+                }
+
+                if (Keep(o))
+                {
+                    yield return Info(w, o);
+                }
+            }
+
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+    }
+
+    /// <summary>
+    /// The sub-folders of a level and the objects directly in it. Where the user's prefix already names the next folder
+    /// no request is made; where it ends inside a name, the listing is narrowed to that partial name.
+    /// </summary>
+    private (List<string> Folders, List<S3ObjectInfo> Objects) Children(Walk w, string prefix)
+    {
+        var folders = new List<string>();
+        var objects = new List<S3ObjectInfo>();
+        string listPrefix = prefix;
+        if (w.UserPrefix.Length > prefix.Length)
+        {
+            string rest = w.UserPrefix[prefix.Length..];
+            int slash = rest.IndexOf('/', StringComparison.Ordinal);
+            if (slash >= 0)
+            {
+                folders.Add(rest[..slash]);
+                return (folders, objects);
+            }
+
+            listPrefix = w.UserPrefix;
+        }
+
+        string? token = null;
+        do
+        {
+            ListObjectsV2Response page = ListPage(w, new ListObjectsV2Request { BucketName = w.Bucket, Prefix = listPrefix, Delimiter = "/", ContinuationToken = token });
+            foreach (string common in page.CommonPrefixes ?? [])
+            {
+                // "a/b/" under "a/" is folder "b"; an empty name ("a//") is a real but odd folder, listed flat by the caller.
+                folders.Add(common[prefix.Length..^1]);
+            }
+
+            foreach (S3Object o in page.S3Objects ?? [])
+            {
+                if (Keep(o))
+                {
+                    objects.Add(Info(w, o));
+                }
+            }
+
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+        return (folders, objects);
+    }
+
+    private ListObjectsV2Response ListPage(Walk w, ListObjectsV2Request request)
+    {
+        w.Token.ThrowIfCancellationRequested();
+        try
+        {
+            // Sync-over-async: IRemoteLogSource.Enumerate is synchronous and the SDK only has async calls.
+            return client.ListObjectsV2Async(request, w.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (w.Token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            throw S3Errors.ToSourceException(ex, w.Bucket, request.Prefix ?? string.Empty, endpoint);
+        }
+    }
+
+    private static bool Keep(S3Object o) =>
+        !o.Key.EndsWith('/') && !o.Key.Contains("/CloudTrail-Digest/", StringComparison.Ordinal);
+
+    private static S3ObjectInfo Info(Walk w, S3Object o) => new(w.Bucket, o.Key, o.Size ?? 0, o.ETag);
+
+    private static string? AccountId(string folder)
+    {
+        string id = folder.StartsWith("aws-account-id=", StringComparison.Ordinal) ? folder["aws-account-id=".Length..] : folder;
+        return id.Length > 0 && id.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0 ? id : null;
+    }
+
+    private static bool Wanted(IReadOnlyList<string> wanted, string value) =>
+        wanted.Count == 0 || wanted.Contains(value, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Date folder names: <c>2024/05/07/</c> or <c>year=2024/month=05/day=07/</c>.</summary>
+    private readonly struct DateLayout(bool hive)
+    {
+        public string Month(DateOnly d) => hive
+            ? string.Create(CultureInfo.InvariantCulture, $"year={d.Year:D4}/month={d.Month:D2}/")
+            : string.Create(CultureInfo.InvariantCulture, $"{d.Year:D4}/{d.Month:D2}/");
+
+        /// <summary>The day of a key below its month folder ("07/…" or "day=07/…"); null when it is not a day folder.</summary>
+        public int? ParseDay(ReadOnlySpan<char> rest)
+        {
+            int slash = rest.IndexOf('/');
+            return slash < 0 ? null : Parse(rest[..slash].ToString(), "day=", 1, 31);
+        }
+
+        public string DayOnly(DateOnly d) => hive
+            ? string.Create(CultureInfo.InvariantCulture, $"day={d.Day:D2}/")
+            : string.Create(CultureInfo.InvariantCulture, $"{d.Day:D2}/");
+
+        public int? ParseYear(string folder) => Parse(folder, "year=", 1, 9999);
+
+        public int? ParseMonth(string folder) => Parse(folder, "month=", 1, 12);
+
+        private int? Parse(string folder, string hivePrefix, int min, int max)
+        {
+            ReadOnlySpan<char> text = folder;
+            if (hive)
+            {
+                if (!text.StartsWith(hivePrefix, StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                text = text[hivePrefix.Length..];
+            }
+
+            return text.Length is > 0 and <= 4 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max ? n : null;
+        }
+    }
+}
