@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         yield return Commands.FlowsCommand.Create(console);
         yield return Commands.DemoCommand.Create(console);
+        yield return Commands.GenerateCommand.Create(console);
     }
 }
