@@ -16,5 +16,6 @@ internal static class CommandCatalog
         yield return Commands.TimelineCommand.Create(console);
         yield return Commands.DemoCommand.Create(console);
         yield return Commands.MirrorCommand.Create(console);
+        yield return Commands.GenerateCommand.Create(console);
     }
 }

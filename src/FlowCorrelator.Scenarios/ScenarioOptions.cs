@@ -1,0 +1,156 @@
+using System.Collections.Immutable;
+using FlowCorrelator.Queries;
+
+namespace FlowCorrelator.Scenarios;
+
+/// <summary>How the scenario's flow logs are written.</summary>
+public enum ScenarioFormat
+{
+    /// <summary>The default 14-field format.</summary>
+    V2,
+
+    /// <summary>A custom format with version 3–5 fields (flow-direction, pkt-*, vpc-id, …) in a non-default order.</summary>
+    V5,
+
+    /// <summary>The V5 fields plus some version 8–11 fields, interleaved.</summary>
+    V11,
+
+    /// <summary>The V5 fields as Parquet (underscore column names, typed columns, nulls for missing values).</summary>
+    Parquet,
+}
+
+/// <summary>
+/// What to generate. Same options → same bytes. Validated by <see cref="ScenarioGenerator.Write"/>.
+/// </summary>
+public sealed record ScenarioOptions
+{
+    /// <summary>Defaults: seed 1, 20 000 flow lines, one day, v5, three fleets, start 2026-03-02, Name=payment on tcp/22.</summary>
+    public static ScenarioOptions Default { get; } = new();
+
+    /// <summary>Seed of every random choice.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Flow-log lines to write (headers excluded; NODATA/SKIPDATA rows included).</summary>
+    public long FlowLines { get; init; } = 20_000;
+
+    /// <summary>Days of flow logs (the CloudTrail setup starts a few hours before).</summary>
+    public int Days { get; init; } = 1;
+
+    /// <summary>Flow-log format.</summary>
+    public ScenarioFormat Format { get; init; } = ScenarioFormat.V5;
+
+    /// <summary>Tagged fleets (3 to 8): payment, web, batch, then cache, queue, search, auth, ledger.</summary>
+    public int Fleets { get; init; } = 3;
+
+    /// <summary>Start of the flow-log window (UTC, whole minutes).</summary>
+    public DateTimeOffset Start { get; init; } = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Question 1 tag key.</summary>
+    public string AccessTagKey { get; init; } = "Name";
+
+    /// <summary>Question 1 tag value.</summary>
+    public string AccessTagValue { get; init; } = "payment";
+
+    /// <summary>Question 1 destination port.</summary>
+    public int AccessPort { get; init; } = 22;
+
+    /// <summary>Question 1 IANA protocol (6 = tcp).</summary>
+    public int AccessProtocol { get; init; } = 6;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public void Validate()
+    {
+        if (FlowLines < 0)
+        {
+            throw new ArgumentException("FlowLines must be 0 or more.", nameof(FlowLines));
+        }
+
+        if (Days is < 1 or > 366)
+        {
+            throw new ArgumentException("Days must be between 1 and 366.", nameof(Days));
+        }
+
+        if (Fleets is < 3 or > 8)
+        {
+            throw new ArgumentException("Fleets must be between 3 and 8.", nameof(Fleets));
+        }
+
+        if (Start.Offset != TimeSpan.Zero || Start.Second != 0 || Start.Millisecond != 0)
+        {
+            throw new ArgumentException("Start must be a UTC time on a whole minute.", nameof(Start));
+        }
+
+        if (AccessPort is < 0 or > 65535 || AccessProtocol is < 0 or > 255)
+        {
+            throw new ArgumentException("AccessPort must be 0–65535 and AccessProtocol 0–255.", nameof(AccessPort));
+        }
+
+        if (string.IsNullOrEmpty(AccessTagKey) || AccessTagValue is null)
+        {
+            throw new ArgumentException("AccessTagKey must not be empty.", nameof(AccessTagKey));
+        }
+    }
+}
+
+/// <summary>What <see cref="ScenarioGenerator.Write"/> wrote.</summary>
+public sealed record ScenarioSummary
+{
+    /// <summary>Every file written, relative to the output folder, '/'-separated, sorted.</summary>
+    public required ImmutableArray<string> Files { get; init; }
+
+    /// <summary>Flow-log lines written (headers excluded).</summary>
+    public long FlowLines { get; init; }
+
+    /// <summary>Of those, rows with log-status OK.</summary>
+    public long OkRecords { get; init; }
+
+    /// <summary>Distinct CloudTrail events (a duplicated delivery counts once).</summary>
+    public int CloudTrailEvents { get; init; }
+
+    /// <summary>The expected answers (also written to <c>expected.json</c>), in canonical order.</summary>
+    public required InvestigationResult Expected { get; init; }
+
+    /// <summary>Ids and times of the traps, for tests and the demo's README.</summary>
+    public required ScenarioLandmarks Landmarks { get; init; }
+}
+
+/// <summary>Where the scenario's traps are (ids and event ids), so tests and documentation can point at them.</summary>
+public sealed record ScenarioLandmarks
+{
+    /// <summary>Payment instances of the first launch (P1, P2, P3), the replacement P4 tagged later by CreateTags.</summary>
+    public required ImmutableArray<string> PaymentInstances { get; init; }
+
+    /// <summary>The replacement payment instance, launched without the Name tag.</summary>
+    public required string LateTaggedInstance { get; init; }
+
+    /// <summary>The CreateTags event that tags <see cref="LateTaggedInstance"/>.</summary>
+    public required string LateTagEventId { get; init; }
+
+    /// <summary>The interface made by CreateNetworkInterface: flows before its first attachment, attached to P2, survives P2, attached to P4, detached.</summary>
+    public required string FloatingEni { get; init; }
+
+    /// <summary>Its attachment to P2.</summary>
+    public required DateTimeOffset FloatingEniFirstAttach { get; init; }
+
+    /// <summary>The web instance that reuses P1's released primary address.</summary>
+    public required string ReusingInstance { get; init; }
+
+    /// <summary>The reused address.</summary>
+    public required string ReusedIp { get; init; }
+
+    /// <summary>Batch instances (launched with a volume tagged Name=payment, tagged Name=batch later).</summary>
+    public required ImmutableArray<string> BatchInstances { get; init; }
+
+    /// <summary>The AuthorizeSecurityGroupIngress that opens tcp/22 to 0.0.0.0/0 (delivered twice).</summary>
+    public required string OpenToWorldEventId { get; init; }
+
+    /// <summary>Security groups by role: web, payment, db, batch, mgmt, unused, ghost, debug.</summary>
+    public required ImmutableSortedDictionary<string, string> Groups { get; init; }
+
+    /// <summary>Event ids of the failed and dry-run calls.</summary>
+    public required ImmutableArray<string> FailedEventIds { get; init; }
+
+    /// <summary>Event ids delivered in a later day's CloudTrail file.</summary>
+    public required ImmutableArray<string> LateDeliveredEventIds { get; init; }
+}

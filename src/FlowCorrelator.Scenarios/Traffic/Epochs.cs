@@ -1,0 +1,214 @@
+using System.Text;
+using FlowCorrelator.Scenarios.World;
+
+namespace FlowCorrelator.Scenarios.Traffic;
+
+/// <summary>An ingress rule definition in force during one epoch, prepared for matching IPv4 records.</summary>
+internal sealed class RuleView(int index, RuleDef definition)
+{
+    public int Index { get; } = index;
+
+    public RuleDef Definition { get; } = definition;
+
+    public int Protocol { get; } = definition.Protocol;
+
+    public int From { get; } = definition.FromPort ?? 0;
+
+    public int To { get; } = definition.ToPort ?? 65535;
+
+    /// <summary>The CIDR as an <see cref="IpNetwork"/>, when the peer is a CIDR.</summary>
+    public IpNetwork? Network { get; } = definition.Cidr is null ? null : IpNetwork.Parse(definition.Cidr);
+}
+
+/// <summary>An interface as it is during one epoch.</summary>
+internal sealed class EniView
+{
+    public required int Index { get; init; }
+
+    public required string Id { get; init; }
+
+    public required byte[] IdUtf8 { get; init; }
+
+    public required uint Ip { get; init; }
+
+    public required byte[] SubnetUtf8 { get; init; }
+
+    public required byte[] AzUtf8 { get; init; }
+
+    /// <summary>Attached instance or null.</summary>
+    public string? InstanceId { get; init; }
+
+    public required byte[] InstanceUtf8 { get; init; }
+
+    /// <summary>The instance's Name tag now (for the v11 instance-tag column), or "-".</summary>
+    public required byte[] NameTagUtf8 { get; init; }
+
+    /// <summary>Attached to a running instance that carries the question-1 tag now.</summary>
+    public bool InAccessFleet { get; init; }
+
+    /// <summary>Groups, sorted ordinally.</summary>
+    public required string[] Groups { get; init; }
+
+    /// <summary>Groups joined with ',' (a dictionary key).</summary>
+    public required string GroupsKey { get; init; }
+
+    /// <summary>Ingress rules of all its groups.</summary>
+    public required RuleView[] Ingress { get; init; }
+}
+
+/// <summary>The model's state from one event to the next, frozen for fast lookups while writing flows.</summary>
+internal sealed class Epoch
+{
+    public required long From { get; init; }
+
+    public required EniView?[] Enis { get; init; }
+
+    /// <summary>Private address → interface index.</summary>
+    public required Dictionary<uint, int> IpOwner { get; init; }
+
+    /// <summary>Primary interfaces (device 0) of non-terminated instances, by role.</summary>
+    public required Dictionary<string, EniView[]> PrimaryByRole { get; init; }
+
+    /// <summary>Secondary (device 1) interfaces of payment instances.</summary>
+    public required EniView[] PaymentSecondary { get; init; }
+
+    /// <summary>Every existing interface.</summary>
+    public required EniView[] All { get; init; }
+
+    public EniView[] Role(string role) => PrimaryByRole.TryGetValue(role, out EniView[]? v) ? v : [];
+
+    public EniView? Eni(string id, Dictionary<string, int> indexOf) => indexOf.TryGetValue(id, out int i) && i < Enis.Length ? Enis[i] : null;
+}
+
+/// <summary>Replays the story and freezes the state after every successful event.</summary>
+internal sealed class Timeline
+{
+    private readonly long[] _starts;
+
+    private Timeline(List<Epoch> epochs, Dictionary<string, int> eniIndex, Dictionary<string, int> ruleIndex, List<RuleDef> rulesByIndex)
+    {
+        Epochs = epochs;
+        _starts = [.. epochs.Select(e => e.From)];
+        EniIndex = eniIndex;
+        RuleIndex = ruleIndex;
+        RulesByIndex = rulesByIndex;
+    }
+
+    public IReadOnlyList<Epoch> Epochs { get; }
+
+    /// <summary>Interface id → index (stable for the whole scenario).</summary>
+    public Dictionary<string, int> EniIndex { get; }
+
+    /// <summary>Rule id → index.</summary>
+    public Dictionary<string, int> RuleIndex { get; }
+
+    public List<RuleDef> RulesByIndex { get; }
+
+    /// <summary>The epoch in force for a record starting at <paramref name="time"/> (changes at T apply to starts ≥ T).</summary>
+    public Epoch At(long time)
+    {
+        int i = Array.BinarySearch(_starts, time);
+        return Epochs[i >= 0 ? i : ~i - 1];
+    }
+
+    public static Timeline Build(WorldModel world, ScenarioOptions options)
+    {
+        var state = new WorldState();
+        var eniIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ruleIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rules = new List<RuleDef>();
+        var epochs = new List<Epoch> { Freeze(long.MinValue, state, world, options, eniIndex, ruleIndex, rules) };
+        foreach (TrailEvent e in world.Events.Where(e => e.Succeeded).OrderBy(e => e.Time).ThenBy(e => e.EventId, StringComparer.Ordinal))
+        {
+            foreach (Op op in e.Ops)
+            {
+                state.Apply(op);
+            }
+
+            epochs.Add(Freeze(e.Time, state, world, options, eniIndex, ruleIndex, rules));
+        }
+
+        return new Timeline(epochs, eniIndex, ruleIndex, rules);
+    }
+
+    private static Epoch Freeze(long from, WorldState state, WorldModel world, ScenarioOptions options, Dictionary<string, int> eniIndex, Dictionary<string, int> ruleIndex, List<RuleDef> rules)
+    {
+        foreach (GroupState g in state.Groups.Values)
+        {
+            foreach (RuleDef r in g.Rules.Values.OrderBy(r => r.RuleId, StringComparer.Ordinal))
+            {
+                if (!ruleIndex.ContainsKey(r.RuleId))
+                {
+                    ruleIndex[r.RuleId] = rules.Count;
+                    rules.Add(r);
+                }
+            }
+        }
+
+        foreach (string id in state.Enis.Keys.Order(StringComparer.Ordinal))
+        {
+            eniIndex.TryAdd(id, eniIndex.Count);
+        }
+
+        var views = new EniView?[eniIndex.Count];
+        var ipOwner = new Dictionary<uint, int>();
+        var byRole = new Dictionary<string, List<EniView>>(StringComparer.Ordinal);
+        var secondary = new List<EniView>();
+        foreach ((string id, EniState eni) in state.Enis.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            InstanceState? instance = eni.Instance is null ? null : state.Instances[eni.Instance];
+            string[] groups = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            RuleView[] ingress =
+            [
+                .. groups.Where(state.Groups.ContainsKey)
+                    .SelectMany(g => state.Groups[g].Rules.Values.Where(r => !r.Egress).OrderBy(r => r.RuleId, StringComparer.Ordinal))
+                    .Select(r => new RuleView(ruleIndex[r.RuleId], r)),
+            ];
+            SubnetInfo subnet = world.Subnets[eni.SubnetId];
+            var view = new EniView
+            {
+                Index = eniIndex[id],
+                Id = id,
+                IdUtf8 = Encoding.ASCII.GetBytes(id),
+                Ip = eni.Ip,
+                SubnetUtf8 = Encoding.ASCII.GetBytes(subnet.Id),
+                AzUtf8 = Encoding.ASCII.GetBytes(subnet.AzId),
+                InstanceId = eni.Instance,
+                InstanceUtf8 = Encoding.ASCII.GetBytes(eni.Instance ?? "-"),
+                NameTagUtf8 = Encoding.UTF8.GetBytes(instance is not null && instance.Tags.TryGetValue("Name", out string? name) ? name : "-"),
+                InAccessFleet = instance is not null && instance.Running && instance.Tags.TryGetValue(options.AccessTagKey, out string? v) && v == options.AccessTagValue,
+                Groups = groups,
+                GroupsKey = string.Join(',', groups),
+                Ingress = ingress,
+            };
+            views[view.Index] = view;
+            ipOwner[eni.Ip] = view.Index;
+            if (instance is not null && !instance.Terminated)
+            {
+                if (eni.DeviceIndex == 0)
+                {
+                    if (!byRole.TryGetValue(instance.Role, out List<EniView>? list))
+                    {
+                        byRole[instance.Role] = list = [];
+                    }
+
+                    list.Add(view);
+                }
+                else if (eni.DeviceIndex == 1 && instance.Role == "payment")
+                {
+                    secondary.Add(view);
+                }
+            }
+        }
+
+        return new Epoch
+        {
+            From = from,
+            Enis = views,
+            IpOwner = ipOwner,
+            PrimaryByRole = byRole.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
+            PaymentSecondary = [.. secondary],
+            All = [.. views.Where(v => v is not null).Select(v => v!)],
+        };
+    }
+}

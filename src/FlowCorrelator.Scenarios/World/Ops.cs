@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+
+namespace FlowCorrelator.Scenarios.World;
+
+/// <summary>
+/// One definition of a security-group rule in the model. Protocol is the IANA number (-1 = all); ports are null for
+/// protocol -1. Exactly one peer is set.
+/// </summary>
+internal sealed record RuleDef(string RuleId, string GroupId, bool Egress, int Protocol, int? FromPort, int? ToPort, string? Cidr, string? ReferencedGroupId, string? PrefixListId)
+{
+    /// <summary>Same permission as AWS matches a revoke: direction, protocol, ports and peer (CIDRs as networks).</summary>
+    public bool SamePermission(RuleDef other) =>
+        GroupId == other.GroupId && Egress == other.Egress && Protocol == other.Protocol && FromPort == other.FromPort && ToPort == other.ToPort &&
+        ReferencedGroupId == other.ReferencedGroupId && PrefixListId == other.PrefixListId &&
+        (Cidr is null ? other.Cidr is null : other.Cidr is not null && IpNetwork.Parse(Cidr) == IpNetwork.Parse(other.Cidr));
+}
+
+/// <summary>An interface a launch creates (and deletes again when the instance terminates).</summary>
+internal sealed record LaunchEni(string EniId, uint Ip, string SubnetId, IReadOnlyList<string> Groups, string AttachmentId, int DeviceIndex);
+
+/// <summary>A state change caused by a successful CloudTrail event. Failed calls carry none.</summary>
+internal abstract record Op;
+
+internal sealed record CreateGroupOp(string GroupId, string Name) : Op;
+
+internal sealed record DeleteGroupOp(string GroupId) : Op;
+
+internal sealed record AddRuleOp(RuleDef Rule) : Op;
+
+internal sealed record RemoveRuleOp(string RuleId) : Op;
+
+internal sealed record ModifyRuleOp(RuleDef NewDefinition) : Op;
+
+/// <summary>A launched instance. <paramref name="Role"/> is the model's own idea of the workload, independent of tags.</summary>
+internal sealed record LaunchOp(string InstanceId, string Role, IReadOnlyList<KeyValuePair<string, string>> InstanceTags, IReadOnlyList<LaunchEni> Enis) : Op;
+
+internal sealed record TagOp(string InstanceId, string Key, string Value) : Op;
+
+internal sealed record TerminateOp(string InstanceId) : Op;
+
+internal sealed record StopOp(string InstanceId) : Op;
+
+internal sealed record StartOp(string InstanceId) : Op;
+
+internal sealed record CreateEniOp(string EniId, uint Ip, string SubnetId, IReadOnlyList<string> Groups) : Op;
+
+internal sealed record AttachOp(string EniId, string InstanceId, string AttachmentId, int DeviceIndex) : Op;
+
+internal sealed record DetachOp(string AttachmentId) : Op;
+
+internal sealed record SetEniGroupsOp(string EniId, IReadOnlyList<string> Groups) : Op;
+
+internal sealed record SetInstanceGroupsOp(string InstanceId, IReadOnlyList<string> Groups) : Op;
+
+/// <summary>One CloudTrail record of the model: metadata, the JSON it is written as, and its effects.</summary>
+internal sealed class TrailEvent
+{
+    public required long Time { get; init; }
+
+    public required string EventId { get; init; }
+
+    public required string EventName { get; init; }
+
+    public required Actor Actor { get; init; }
+
+    public string? ErrorCode { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    public JsonObject? Request { get; init; }
+
+    public JsonObject? Response { get; init; }
+
+    /// <summary>Effects, in order; empty for failed calls.</summary>
+    public List<Op> Ops { get; } = [];
+
+    public bool Succeeded => ErrorCode is null;
+}
+
+/// <summary>Who made a call.</summary>
+internal sealed record Actor(string Arn, string UserName, string SourceIp, string UserAgent, bool AssumedRole);
