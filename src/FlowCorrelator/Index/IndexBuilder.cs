@@ -302,14 +302,14 @@ internal sealed class IndexBuilder
 
     private void ReplaceGroups(MutableInterface eni, ImmutableArray<GroupRef> groups, string? viaInstance = null)
     {
-        ImmutableArray<string> before = [.. eni.Groups];
+        ImmutableArray<string> before = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         SetGroups(eni, groups);
         foreach (GroupRef g in groups)
         {
             Group(g.GroupId).Record.AttachEvidence = true;
         }
 
-        ImmutableArray<string> after = [.. eni.Groups];
+        ImmutableArray<string> after = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         _groupAttachments.Add(new GroupAttachment
         {
             Time = _event.Time,
