@@ -83,6 +83,7 @@ internal static class Expectations
                 ToPort = last.Protocol == -1 ? null : last.ToPort,
                 Cidr = last.Cidr,
                 ReferencedGroupId = last.ReferencedGroupId,
+                PrefixListId = last.PrefixListId,
                 Status = removed.Contains(ruleId) ? "revoked" : hits > 0 ? "used" : "unused",
                 Hits = hits,
                 ScannerHits = acc?.ScannerHits ?? 0,

@@ -56,6 +56,13 @@ public sealed class Workspace
     /// <summary>The CloudTrail events read.</summary>
     public CloudTrailReadResult CloudTrail { get; }
 
+    /// <summary>CloudTrail counts: records read (with duplicates), duplicates dropped (by the reader and the index), used, failed, ignored.</summary>
+    public IndexStatistics TrailStatistics => Index.Statistics with
+    {
+        EventsRead = Index.Statistics.EventsRead + CloudTrail.Duplicates,
+        Duplicates = Index.Statistics.Duplicates + CloudTrail.Duplicates,
+    };
+
     /// <summary>The options used.</summary>
     public WorkspaceOptions Options { get; }
 

@@ -11,11 +11,13 @@ internal static class DemoCommand
         format.AcceptOnlyFromAmong("table", "json", "csv", "markdown");
         var command = new Command("demo", "Run 'investigate' on the embedded demo data: a payment fleet under SSH brute force while port 22 is opened to the world.");
         command.Options.Add(format);
+        var limit = new Option<int>("--limit") { Description = "Rows shown per question in table format (0 = all).", DefaultValueFactory = _ => 12 };
+        command.Options.Add(limit);
         command.SetAction((parse, ct) =>
         {
             string demo = DemoData.Locate();
             console.Error.WriteLine($"Demo data: {demo} (see its README.md for the story)");
-            return CliApp.RunAsync(["investigate", demo, "--tag", "Name=payment", "--port", "22", "--format", parse.GetValue(format)!], console.Out, console.Error, ct);
+            return CliApp.RunAsync(["investigate", demo, "--tag", "Name=payment", "--port", "22", "--format", parse.GetValue(format)!, "--limit", parse.GetValue(limit).ToString(System.Globalization.CultureInfo.InvariantCulture)], console.Out, console.Error, ct);
         });
         return command;
     }

@@ -35,6 +35,8 @@ internal static class InvestigateCommand
             access.AddTo(command);
         }
 
+        var limit = new Option<int>("--limit") { Description = "Rows shown per question in table format (0 = all).", DefaultValueFactory = _ => 40 };
+        command.Options.Add(limit);
         var noise = new Option<string?>("--noise-cidrs") { Description = "File of extra scanner CIDRs (one per line, '#' comments) to treat as noise." };
         if (questions.Contains(Question.RuleUsage) || questions.Contains(Question.AccessAttempts))
         {
@@ -48,13 +50,14 @@ internal static class InvestigateCommand
                 Access: questions.Contains(Question.AccessAttempts) ? access.Read(parse) : null,
                 NoiseFile: parse.GetValue(noise),
                 Format: output.Format(parse),
-                OutputDirectory: parse.GetValue(output.Directory));
+                OutputDirectory: parse.GetValue(output.Directory),
+                Limit: parse.GetValue(limit));
             return Task.FromResult(Run(console, sources, parse, request, ct));
         });
         return command;
     }
 
-    internal sealed record InvestigationRequest(IReadOnlyList<Question> Questions, AccessQuery? Access, string? NoiseFile, ReportFormat Format, string? OutputDirectory);
+    internal sealed record InvestigationRequest(IReadOnlyList<Question> Questions, AccessQuery? Access, string? NoiseFile, ReportFormat Format, string? OutputDirectory, int Limit);
 
     internal static int Run(CliConsole console, SourceOptions sources, ParseResult parse, InvestigationRequest request, CancellationToken cancellationToken)
     {
@@ -109,12 +112,12 @@ internal static class InvestigateCommand
             {
                 string path = Path.Combine(dir, FindingsReport.Key(q) + Extension(request.Format));
                 using var file = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
-                WriteOne(file, request.Format, result, [q], workspace);
+                WriteOne(file, request.Format, result, [q], workspace, limit: 0);
             }
 
             using (var diag = File.Create(Path.Combine(dir, "diagnostics.json")))
             {
-                FindingsReport.WriteJson(diag, result, [], w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.Index.Statistics));
+                FindingsReport.WriteJson(diag, result, [], w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.TrailStatistics));
             }
 
             console.Out.WriteLine($"Wrote {request.Questions.Count} file(s) and diagnostics.json to {dir}");
@@ -122,7 +125,7 @@ internal static class InvestigateCommand
             return;
         }
 
-        WriteOne(console.Out, request.Format, result, request.Questions, workspace);
+        WriteOne(console.Out, request.Format, result, request.Questions, workspace, request.Limit);
         if (request.Format is ReportFormat.Table or ReportFormat.Markdown)
         {
             WriteSummary(console.Out, workspace);
@@ -133,14 +136,14 @@ internal static class InvestigateCommand
         }
     }
 
-    private static void WriteOne(TextWriter output, ReportFormat format, InvestigationResult result, IReadOnlyList<Question> questions, Workspace workspace)
+    private static void WriteOne(TextWriter output, ReportFormat format, InvestigationResult result, IReadOnlyList<Question> questions, Workspace workspace, int limit)
     {
         switch (format)
         {
             case ReportFormat.Json:
                 using (Stream stream = new TextWriterStream(output))
                 {
-                    FindingsReport.WriteJson(stream, result, questions, w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.Index.Statistics));
+                    FindingsReport.WriteJson(stream, result, questions, w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.TrailStatistics));
                 }
 
                 output.WriteLine();
@@ -162,7 +165,7 @@ internal static class InvestigateCommand
                 FindingsReport.WriteMarkdown(output, result, questions);
                 break;
             default:
-                FindingsReport.WriteTable(output, result, questions);
+                FindingsReport.WriteTable(output, result, questions, limit);
                 break;
         }
 
@@ -182,7 +185,7 @@ internal static class InvestigateCommand
         IReadOnlyList<FileReport> files = workspace.Diagnostics.Files;
         long flowFiles = files.Count(f => f.Kind == LogFileKind.FlowLog);
         long records = files.Where(f => f.Kind == LogFileKind.FlowLog).Sum(f => f.Records);
-        var stats = workspace.Index.Statistics;
+        var stats = workspace.TrailStatistics;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Read {flowFiles} flow-log files ({records:N0} records, {files.Sum(f => f.NoData):N0} NODATA, {files.Sum(f => f.SkipData):N0} SKIPDATA) and {files.Count(f => f.Kind == LogFileKind.CloudTrail)} CloudTrail files ({stats.EventsRead:N0} events: {stats.Applied:N0} used, {stats.Failed:N0} failed calls, {stats.Ignored:N0} other, {stats.Duplicates:N0} duplicates)."));
         List<FileReport> bad = [.. files.Where(f => f.HasProblems)];

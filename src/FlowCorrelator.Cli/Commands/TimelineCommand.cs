@@ -110,7 +110,7 @@ internal static class TimelineCommand
                     }
 
                     writer.WriteEndArray();
-                    FindingsReport.WriteDiagnostics(writer, workspace.Diagnostics, workspace.Index.Statistics);
+                    FindingsReport.WriteDiagnostics(writer, workspace.Diagnostics, workspace.TrailStatistics);
                     writer.WriteEndObject();
                 }
 

@@ -169,6 +169,9 @@ public sealed record RuleUsage
     /// <summary>Referenced group of the last definition.</summary>
     public string? ReferencedGroupId { get; init; }
 
+    /// <summary>Prefix list of the last definition.</summary>
+    public string? PrefixListId { get; init; }
+
     /// <summary><c>used</c>, <c>unused</c> or <c>revoked</c>.</summary>
     public required string Status { get; init; }
 

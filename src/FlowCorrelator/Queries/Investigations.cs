@@ -163,6 +163,7 @@ public static class Investigations
                     ToPort = all ? null : last.ToPort,
                     Cidr = last.Cidr,
                     ReferencedGroupId = last.ReferencedGroupId,
+                    PrefixListId = last.PrefixListId,
                     Status = revoked ? "revoked" : agg is { Hits: > 0 } ? "used" : "unused",
                     Hits = agg?.Hits ?? 0,
                     ScannerHits = agg?.ScannerHits ?? 0,

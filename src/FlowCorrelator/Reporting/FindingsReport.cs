@@ -105,28 +105,65 @@ public static class FindingsReport
     private static void Serialize<T>(Utf8JsonWriter writer, T[] rows) =>
         JsonSerializer.Serialize(writer, rows, (JsonTypeInfo<T[]>)FindingsJson.Options.GetTypeInfo(typeof(T[])));
 
-    /// <summary>Writes aligned tables, one per question, with a title and the row count.</summary>
-    public static void WriteTable(TextWriter output, InvestigationResult result, IReadOnlyList<Question> questions)
+    /// <summary>
+    /// Writes aligned tables, one per question, with a title, the row count and a one-line summary. At most
+    /// <paramref name="limit"/> rows are shown per question (0 = all); access rows are shown most-accepted first.
+    /// </summary>
+    public static void WriteTable(TextWriter output, InvestigationResult result, IReadOnlyList<Question> questions, int limit = 0)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(questions);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        InvestigationResult shown = result with
+        {
+            AccessAttempts = [.. result.AccessAttempts.OrderByDescending(a => a.Accepted).ThenByDescending(a => a.Rejected).ThenBy(a => a.InstanceId, StringComparer.Ordinal).ThenBy(a => a.InterfaceId, StringComparer.Ordinal)],
+        };
         foreach (Question q in questions)
         {
-            (string[] headers, bool[] numeric, List<string?[]> rows) = Rows(result, q);
+            (string[] headers, bool[] numeric, List<string?[]> rows) = Rows(shown, q);
             output.WriteLine(Title(q) + (q == Question.AccessAttempts && result.Query is { } query ? $" ({SafeText.ForTerminal(query.TagKey)}={SafeText.ForTerminal(query.TagValue)}, {SecurityGroupRuleSpec.ProtocolName(query.Protocol)}/{query.Port})" : string.Empty) + $": {rows.Count} row{(rows.Count == 1 ? string.Empty : "s")}");
+            string? summary = Summary(result, q);
+            if (summary is not null)
+            {
+                output.WriteLine("   " + summary);
+            }
+
             if (rows.Count > 0)
             {
                 var table = new TextTable(headers, numeric);
-                foreach (string?[] row in rows)
+                foreach (string?[] row in limit == 0 ? rows : rows.Take(limit))
                 {
                     table.Add(row);
                 }
 
                 table.Write(output, maxColumnWidth: 28);
+                if (limit > 0 && rows.Count > limit)
+                {
+                    output.WriteLine($"… {rows.Count - limit} more rows (--limit 0 shows all; --format json|csv|markdown or --output DIR for the complete answer)");
+                }
             }
 
             output.WriteLine();
+        }
+    }
+
+    /// <summary>A one-line reading of a question's answer, for the terminal.</summary>
+    internal static string? Summary(InvestigationResult result, Question question)
+    {
+        switch (question)
+        {
+            case Question.AccessAttempts when result.AccessAttempts.Length > 0:
+                var sources = result.AccessAttempts.GroupBy(a => a.SrcAddr, StringComparer.Ordinal).ToList();
+                int acceptedSources = sources.Count(g => g.Any(a => a.Accepted > 0));
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"{sources.Count} sources, {result.AccessAttempts.Select(a => a.InstanceId).Distinct().Count()} instances; {result.AccessAttempts.Sum(a => a.Accepted)} accepted records from {acceptedSources} sources, {result.AccessAttempts.Sum(a => a.Rejected)} rejected; {sources.Count(g => g.First().Scanner)} sources are known scanners.");
+            case Question.RuleChanges when result.RuleChanges.Length > 0:
+                return $"{result.RuleChanges.Count(r => r.OpensToWorld && r.Direction == "ingress" && r.Change != "removed")} ingress rule(s) opened to the world; {result.RuleChanges.Count(r => r.Risks.Any(k => k.StartsWith("admin-port", StringComparison.Ordinal)) && r.Change != "removed")} added/modified rule(s) expose admin ports.";
+            case Question.RuleUsage when result.RuleUsage.Length > 0:
+                return $"{result.RuleUsage.Count(r => r.Status == "used")} used, {result.RuleUsage.Count(r => r.Status == "unused")} unused, {result.RuleUsage.Count(r => r.Status == "revoked")} revoked; {result.RuleUsage.Count(r => r.Hits == 0 && r.ScannerHits > 0)} rule(s) hit only by scanners.";
+            default:
+                return null;
         }
     }
 
@@ -204,7 +241,7 @@ public static class FindingsReport
                 return (
                     ["groupId", "ruleId", "protocol", "ports", "peer", "status", "hits", "scannerHits", "distinctSources", "firstUsed", "lastUsed"],
                     [false, false, false, false, false, false, true, true, true, false, false],
-                    [.. result.RuleUsage.Select(r => new string?[] { r.GroupId, r.RuleId, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId, r.Status, N(r.Hits), N(r.ScannerHits), N(r.DistinctSources), r.FirstUsed is { } f ? T(f) : null, r.LastUsed is { } l ? T(l) : null })]);
+                    [.. result.RuleUsage.Select(r => new string?[] { r.GroupId, r.RuleId, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId, r.Status, N(r.Hits), N(r.ScannerHits), N(r.DistinctSources), r.FirstUsed is { } f ? T(f) : null, r.LastUsed is { } l ? T(l) : null })]);
         }
     }
 
