@@ -87,7 +87,7 @@ public static class LogSources
                     string full = Path.GetFullPath(file);
                     if (seen.Add(full))
                     {
-                        result.Add(LogInput.FromFile(file));
+                        AddFile(result, file);
                     }
                 }
             }
@@ -95,7 +95,7 @@ public static class LogSources
             {
                 if (seen.Add(Path.GetFullPath(location)))
                 {
-                    result.Add(LogInput.FromFile(location));
+                    AddFile(result, location);
                 }
             }
             else
@@ -105,6 +105,24 @@ public static class LogSources
         }
 
         return result;
+    }
+
+    private static void AddFile(List<LogInput> result, string path)
+    {
+        if (!LogArchives.IsArchive(path))
+        {
+            result.Add(LogInput.FromFile(path));
+            return;
+        }
+
+        try
+        {
+            result.AddRange(LogArchives.Expand(path, IsSideFile));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new SourceException($"{path}: the archive cannot be read: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Files that sit beside logs but are not logs (format descriptions, manifests, answers, docs).</summary>
