@@ -188,5 +188,28 @@ public sealed class EnvironmentIndexTests
         Assert.That(index.InterfaceAt(EniId.Parse("eni-0a"), At(200))!.InstanceTags, Is.Empty);
     }
 
+    [Test]
+    public void Build_BaselineSnapshot_SeedsResourcesOlderThanTheTrail()
+    {
+        var ev = new Events();
+        var snapshot = new BaselineSnapshot(
+            Instances: [Instance("i-0old", [Tag("Name", "payment")], Eni("eni-0s", "10.0.9.9", 0, "eni-attach-s", "sg-base"))],
+            NetworkInterfaces: [],
+            Groups: [new SecurityGroupCreated("sg-base", "base", "vpc-1", null, [])],
+            Rules: [Tcp("sgr-base", "sg-base", 22, 22, "203.0.113.0/24")],
+            Attachments: []);
+        ev.Add(0, "Snapshot", snapshot, id: "snapshot:describe.json");
+        ev.Add(500, "CreateTags", new TagsCreated(["i-0old"], [Tag("owner", "ops")]));
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        InterfaceState state = index.InterfaceAt(EniId.Parse("eni-0s"), At(-86_400))!;
+        Assert.That(state.InstanceId, Is.EqualTo("i-0old"), "known before the first CloudTrail event");
+        Assert.That(state.InstanceHasTag("Name", "payment"), Is.True);
+        Assert.That(index.IngressRulesAt("sg-base", At(100)).ToArray().Select(r => r.RuleId), Is.EqualTo(new[] { "sgr-base" }));
+        Assert.That(index.InterfaceAt(EniId.Parse("eni-0s"), At(600))!.InstanceHasTag("owner", "ops"), Is.True, "later events apply on top");
+        Assert.That(index.RuleChanges, Is.Empty, "a snapshot is state, not a change");
+        Assert.That(FlowCorrelator.Queries.Investigations.UnusedGroups(index), Is.Empty, "snapshot shows sg-base attached");
+    }
+
     private static void GroupAttachmentRow(EnvironmentIndex index, out FlowCorrelator.Queries.GroupAttachment row) => row = index.GroupAttachments.Single();
 }
