@@ -537,7 +537,7 @@ internal sealed class IndexBuilder
             string groupId = spec.GroupId.Length == 0 ? c.GroupId : spec.GroupId;
             MutableGroup group = Group(groupId);
             bool known = group.Live.TryGetValue(spec.RuleId, out SecurityGroupRuleSpec? existing);
-            RuleHistory? history = group.Record.Rules.FirstOrDefault(r => r.RuleId == spec.RuleId);
+            group.Histories.TryGetValue(spec.RuleId, out RuleHistory? history);
             bool isEgress = existing?.IsEgress ?? history?.IsEgress ?? false;
             SecurityGroupRuleSpec def = spec with { GroupId = groupId, IsEgress = isEgress };
             AddOrReplaceRule(group, def);
@@ -549,11 +549,20 @@ internal sealed class IndexBuilder
     {
         string ruleId = def.RuleId!;
         group.Live[ruleId] = def;
-        RuleHistory? history = group.Record.Rules.FirstOrDefault(r => r.RuleId == ruleId);
-        if (history is null)
+        if (def.IsEgress)
+        {
+            group.LiveIngress.Remove(ruleId);
+        }
+        else
+        {
+            group.LiveIngress[ruleId] = new RuleDefinition(ruleId, def);
+        }
+
+        if (!group.Histories.TryGetValue(ruleId, out RuleHistory? history))
         {
             history = new RuleHistory { RuleId = ruleId, IsEgress = def.IsEgress, AddedAt = _now };
             group.Record.Rules.Add(history);
+            group.Histories[ruleId] = history;
         }
 
         history.RemovedAt = null;
@@ -569,8 +578,8 @@ internal sealed class IndexBuilder
             return;
         }
 
-        RuleHistory? history = group.Record.Rules.FirstOrDefault(r => r.RuleId == ruleId);
-        if (history is not null)
+        group.LiveIngress.Remove(ruleId);
+        if (group.Histories.TryGetValue(ruleId, out RuleHistory? history))
         {
             history.RemovedAt = _now;
         }
@@ -778,7 +787,7 @@ internal sealed class IndexBuilder
 
         foreach (MutableGroup group in _dirtyGroups)
         {
-            RuleDefinition[] ingress = [.. group.Live.Values.Where(r => !r.IsEgress).OrderBy(r => r.RuleId, StringComparer.Ordinal).Select(r => new RuleDefinition(r.RuleId!, r))];
+            RuleDefinition[] ingress = [.. group.LiveIngress.Values];
             Append(group.Timeline, ingress);
         }
 
@@ -870,6 +879,12 @@ internal sealed class IndexBuilder
         public GroupRecord Record { get; } = record;
 
         public Dictionary<string, SecurityGroupRuleSpec> Live { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Parsed form of each live ingress rule, built once per definition (not once per snapshot).</summary>
+        public SortedDictionary<string, RuleDefinition> LiveIngress { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Rule histories by id (the same objects as <see cref="GroupRecord.Rules"/>, for O(1) lookup).</summary>
+        public Dictionary<string, RuleHistory> Histories { get; } = new(StringComparer.Ordinal);
 
         public List<(long Time, RuleDefinition[] Value)> Timeline { get; } = [];
     }
