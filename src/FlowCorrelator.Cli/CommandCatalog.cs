@@ -15,5 +15,7 @@ internal static class CommandCatalog
         yield return Commands.FlowsCommand.Create(console);
         yield return Commands.TimelineCommand.Create(console);
         yield return Commands.DemoCommand.Create(console);
+        yield return Commands.ExportIndexCommand.Create(console);
+        yield return Commands.SqlCommand.Create(console);
     }
 }
