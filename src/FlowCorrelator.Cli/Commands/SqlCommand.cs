@@ -36,7 +36,7 @@ internal static class SqlCommand
         command.Options.Add(from);
         command.Options.Add(to);
         access.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction((parse, ct) =>
         {
             FlowLogSchema fields = FlowLogSchema.DefaultV2;
             if (parse.GetValue(flowFormat) is { } format && !string.IsNullOrWhiteSpace(format))
@@ -63,16 +63,13 @@ internal static class SqlCommand
                 To = SourceOptions.ParseTime(parse.GetValue(to), "--to"),
                 Access = access.Read(parse),
             };
-            try
+            if (options.Dialect != SqlDialect.DuckDb && (options.Accounts.IsEmpty || options.Regions.IsEmpty))
             {
-                console.Out.Write(InvestigationSql.Generate(options).Render());
-            }
-            catch (ArgumentException ex)
-            {
-                throw new UsageException(ex.Message + " Use --account and --region.");
+                throw new UsageException("athena and trino need --account and --region (the partitions to project).");
             }
 
-            return ExitCodes.Success;
+            console.Out.Write(InvestigationSql.Generate(options).Render());
+            return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }
