@@ -17,5 +17,7 @@ internal static class CommandCatalog
         yield return Commands.DemoCommand.Create(console);
         yield return Commands.MirrorCommand.Create(console);
         yield return Commands.GenerateCommand.Create(console);
+        yield return Commands.ExportIndexCommand.Create(console);
+        yield return Commands.SqlCommand.Create(console);
     }
 }

@@ -114,6 +114,18 @@ public sealed class EnvironmentIndex
             yield return (kv.Key, kv.Value.Times.ToArray(), kv.Value.Values.ToArray());
         }
     }
+
+    /// <summary>
+    /// Every group's ingress-rule history, ordered by group id: the change times and the rules in force from each
+    /// (read-only; for export). Times are Unix seconds; a snapshot's state starts at <c>long.MinValue / 2</c>.
+    /// </summary>
+    internal IEnumerable<(string GroupId, long[] Times, RuleDefinition[][] Rules)> IngressRuleHistories()
+    {
+        foreach (KeyValuePair<string, Timeline<RuleDefinition[]>> kv in _ingressRules.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            yield return (kv.Key, kv.Value.Times.ToArray(), kv.Value.Values.ToArray());
+        }
+    }
 }
 
 /// <summary>Counts from building the index.</summary>
