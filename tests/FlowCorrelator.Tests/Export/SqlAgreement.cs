@@ -54,6 +54,17 @@ internal sealed class SqlAgreement : IDisposable
         _files.Add(path);
     }
 
+    /// <summary>Adds existing flow-log files (e.g. a generated scenario's) to the world, copied under the flows folder.</summary>
+    public void AddFlowFiles(IEnumerable<string> paths)
+    {
+        foreach (string path in paths)
+        {
+            string copy = Path.Combine(Root, "flows", $"{++_fileCount:D5}_{Path.GetFileName(path)}");
+            File.Copy(path, copy);
+            _files.Add(copy);
+        }
+    }
+
     /// <summary>The engine's answers, rendered.</summary>
     public Answers Local(EnvironmentIndex index, InvestigationOptions options)
     {

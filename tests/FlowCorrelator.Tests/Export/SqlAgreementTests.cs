@@ -1,3 +1,4 @@
+using FlowCorrelator.Scenarios;
 using System.Collections.Immutable;
 using FlowCorrelator.Index;
 using FlowCorrelator.Queries;
@@ -98,6 +99,36 @@ public sealed class SqlAgreementTests
         var options = InvestigationOptions.Default with { Access = Ssh, From = T0.AddSeconds(120), To = T0.AddSeconds(900) };
 
         agreement.Sql(index, options).AssertEqual(agreement.Local(index, options), "hand world v5+v2, windowed");
+    }
+
+    [TestCase(1, ScenarioFormat.V2)]
+    [TestCase(2, ScenarioFormat.V2)]
+    [TestCase(1, ScenarioFormat.V5)]
+    [TestCase(3, ScenarioFormat.V5)]
+    public void GeneratedScenario_SqlEqualsEngine(int seed, ScenarioFormat format)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"fc-sqlgen-{seed}-{format}-{Guid.NewGuid():N}");
+        try
+        {
+            var scenario = ScenarioOptions.Default with { Seed = seed, Format = format, FlowLines = 6_000 };
+            ScenarioGenerator.Write(dir, scenario);
+            Workspace workspace = Workspace.Load([dir]);
+            using var agreement = new SqlAgreement();
+            agreement.AddFlowFiles(workspace.Inputs.FlowLogs.Select(i => i.Name));
+            var options = InvestigationOptions.Default with { Access = new AccessQuery { TagKey = scenario.AccessTagKey, TagValue = scenario.AccessTagValue, Port = scenario.AccessPort } };
+
+            Answers local = agreement.Local(workspace.Index, options);
+            Assert.That(local.Access, Is.Not.Empty);
+            Assert.That(local.Usage, Is.Not.Empty);
+            agreement.Sql(workspace.Index, options).AssertEqual(local, $"generated scenario seed {seed} {format}");
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
     }
 
     [TestCase(1)]
