@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
+using System.Text;
 using System.Text.Json;
 
 namespace FlowCorrelator.Ingest;
@@ -481,7 +482,9 @@ public sealed class CloudTrailReader
                     if (reader.Read() && reader.TrySkip())
                     {
                         length = (int)reader.BytesConsumed;
-                        return CaptureStatus.Complete;
+
+                        // The window never shrinks below its initial size, so a smaller limit is checked here.
+                        return length > owner.Options.MaxJsonRecordBytes ? CaptureStatus.TooLarge : CaptureStatus.Complete;
                     }
                 }
                 catch (JsonException ex)
@@ -684,10 +687,21 @@ public sealed class CloudTrailReader
         /// <summary>Parses the cut-out value (depth-limited) and turns it into events.</summary>
         private void ProcessValue(int length, long offset)
         {
+            ReadOnlyMemory<byte> json = window.AvailableMemory[..length];
+            bool repaired = false;
+            if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+            {
+                // Bytes that are not UTF-8 can only be inside strings here (the cutting reader accepted the structure,
+                // which is ASCII). Dropping the record would let a client-chosen userAgent hide an API call, so the
+                // bytes become U+FFFD, the record is read, and the repair is reported.
+                json = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(json.Span));
+                repaired = true;
+            }
+
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(window.AvailableMemory[..length], new JsonDocumentOptions { MaxDepth = owner.Options.MaxJsonDepth });
+                document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = owner.Options.MaxJsonDepth });
             }
             catch (JsonException ex)
             {
@@ -699,6 +713,11 @@ public sealed class CloudTrailReader
             using (document)
             {
                 Dispatch(document.RootElement, offset, window.Available[..Math.Min(length, 200)], nesting: 0);
+            }
+
+            if (repaired)
+            {
+                Problem(offset, ProblemReason.InvalidEncoding, "invalid UTF-8 bytes in a string were replaced with U+FFFD (the record was read)", window.Available[..Math.Min(length, 200)]);
             }
         }
 
