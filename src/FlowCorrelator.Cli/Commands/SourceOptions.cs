@@ -151,7 +151,15 @@ internal sealed class SourceOptions
     public IReadOnlyList<LogInput> Expand(ParseResult parse, CancellationToken cancellationToken)
     {
         string[] sources = parse.GetValue(Sources) ?? [];
-        return LogSources.Expand(sources, Filter(parse), RemoteSources.Create(parse), cancellationToken);
+        try
+        {
+            return LogSources.Expand(sources, Filter(parse), RemoteSources.Create(parse), cancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            // A location no provider can open (s3:// without the AWS provider): a command-line problem, not a crash.
+            throw new UsageException(ex.Message);
+        }
     }
 
     internal static DateTimeOffset? ParseTime(string? text, string option)
