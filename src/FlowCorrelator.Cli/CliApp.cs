@@ -1,11 +1,16 @@
 using System.CommandLine;
 using FlowCorrelator.Ingest;
+using FlowCorrelator.Reporting;
 
 namespace FlowCorrelator.Cli;
 
 /// <summary>Builds the command tree; separate from Main so tests can run commands in-process.</summary>
 internal static class CliApp
 {
+    /// <remarks>
+    /// Every message printed here can hold log content (a strict-mode problem quotes an event id) or a path, so each
+    /// goes through <see cref="SafeText.ForTerminal"/>.
+    /// </remarks>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(stdout, stderr);
@@ -15,7 +20,7 @@ internal static class CliApp
         {
             foreach (var error in parse.Errors)
             {
-                await stderr.WriteLineAsync("error: " + error.Message).ConfigureAwait(false);
+                await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(error.Message)).ConfigureAwait(false);
             }
 
             await stderr.WriteLineAsync("Run 'flowcorrelator --help' for usage.").ConfigureAwait(false);
@@ -24,22 +29,23 @@ internal static class CliApp
 
         try
         {
-            // The default handler would print a stack trace and return 1; the catches below give one line and the documented code.
+            // Without this, System.CommandLine catches every exception itself and prints its raw message and stack trace:
+            // the handlers below (exit codes, terminal-safe messages) would never run.
             return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
         }
         catch (UsageException ex)
         {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         catch (LogFormatException ex)
         {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
             return ExitCodes.InputProblems;
         }
         catch (OperationCanceledException)
@@ -49,7 +55,13 @@ internal static class CliApp
         }
         catch (FlowCorrelator.Ingest.SourceException ex)
         {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // An output file or folder that cannot be written, or a side file (--noise-cidrs) that cannot be read.
+            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }

@@ -55,6 +55,21 @@ internal sealed class SourceOptions
         Description = "Most decompressed bytes read from one file (default 16 GiB).",
     };
 
+    public Option<int?> MaxInflateRatio { get; } = new("--max-inflate-ratio")
+    {
+        Description = "Largest decompressed:compressed ratio accepted once a file has inflated past 64 MiB (default 1000).",
+    };
+
+    public Option<int?> MaxJsonDepth { get; } = new("--max-json-depth")
+    {
+        Description = "Deepest JSON nesting accepted in CloudTrail and snapshot files (default 64).",
+    };
+
+    public Option<int?> MaxJsonRecordBytes { get; } = new("--max-json-record-bytes")
+    {
+        Description = "Largest single CloudTrail record, in bytes (default 8 MiB).",
+    };
+
     public void AddTo(Command command)
     {
         command.Arguments.Add(Sources);
@@ -66,6 +81,9 @@ internal sealed class SourceOptions
         command.Options.Add(Regions);
         command.Options.Add(MaxLineLength);
         command.Options.Add(MaxInflatedBytes);
+        command.Options.Add(MaxInflateRatio);
+        command.Options.Add(MaxJsonDepth);
+        command.Options.Add(MaxJsonRecordBytes);
         RemoteSources.AddOptions(command);
     }
 
@@ -95,6 +113,21 @@ internal sealed class SourceOptions
             options = options with { MaxInflatedBytes = maxInflated };
         }
 
+        if (parse.GetValue(MaxInflateRatio) is int ratio)
+        {
+            options = options with { MaxInflateRatio = ratio };
+        }
+
+        if (parse.GetValue(MaxJsonDepth) is int depth)
+        {
+            options = options with { MaxJsonDepth = depth };
+        }
+
+        if (parse.GetValue(MaxJsonRecordBytes) is int recordBytes)
+        {
+            options = options with { MaxJsonRecordBytes = recordBytes };
+        }
+
         try
         {
             options.Validate();
@@ -118,7 +151,15 @@ internal sealed class SourceOptions
     public IReadOnlyList<LogInput> Expand(ParseResult parse, CancellationToken cancellationToken)
     {
         string[] sources = parse.GetValue(Sources) ?? [];
-        return LogSources.Expand(sources, Filter(parse), RemoteSources.Create(parse), cancellationToken);
+        try
+        {
+            return LogSources.Expand(sources, Filter(parse), RemoteSources.Create(parse), cancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            // A location no provider can open (s3:// without the AWS provider): a command-line problem, not a crash.
+            throw new UsageException(ex.Message);
+        }
     }
 
     internal static DateTimeOffset? ParseTime(string? text, string option)

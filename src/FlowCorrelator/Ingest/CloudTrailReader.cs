@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
+using System.Text;
 using System.Text.Json;
 
 namespace FlowCorrelator.Ingest;
@@ -21,8 +22,8 @@ namespace FlowCorrelator.Ingest;
 /// Hostile input: invalid JSON inside a record list is reported with its byte offset and reading resumes at the next
 /// <c>{"eventVersion"</c>/<c>{"eventID"</c>/<c>{"EventId"</c>; in JSON Lines at the next line that starts with
 /// <c>{</c> or <c>[</c>. Records nested deeper than <see cref="ReaderOptions.MaxJsonDepth"/> or larger than
-/// <see cref="ReaderOptions.MaxJsonRecordBytes"/> are reported and skipped. Damaged gzip ends the file with
-/// <see cref="FileReport.FatalError"/>; the records before the damage are kept.
+/// <see cref="ReaderOptions.MaxJsonRecordBytes"/> are reported and skipped. Damaged or truncated gzip (checked by
+/// <see cref="InputDecoder"/>) ends the file with <see cref="FileReport.FatalError"/>; the records before the damage are kept.
 /// </para>
 /// <para>
 /// Counting: <see cref="FileReport.Records"/> counts records turned into events (including failed calls and Insights
@@ -63,7 +64,7 @@ public sealed class CloudTrailReader
         JsonWindow? window = null;
         try
         {
-            using var raw = new TailStream(input.Open(cancellationToken));
+            using Stream raw = input.Open(cancellationToken);
             using Stream text = InputDecoder.OpenText(raw, Options, out InputEncoding encoding);
             if (encoding == InputEncoding.Parquet)
             {
@@ -76,14 +77,6 @@ public sealed class CloudTrailReader
             var session = new FileSession(this, window, report, onEvent, cancellationToken);
             session.Run();
             report.BytesRead = window.BytesRead;
-
-            // GZipStream ends quietly at a cut-off member. A gzip trailer's ISIZE is the inflated size mod 2^32: when
-            // the JSON ends early and the last four bytes are not that size, the compressed file itself was cut.
-            // (Both conditions, because concatenated members legitimately end with the last member's size only.)
-            if (encoding == InputEncoding.Gzip && session.EndedEarly && raw.LastFour != (uint)window.BytesRead)
-            {
-                Fail(report, ProblemReason.CorruptCompression, window.BytesRead, "the gzip stream ends early (truncated file)");
-            }
         }
         catch (InflateLimitException ex)
         {
@@ -489,7 +482,9 @@ public sealed class CloudTrailReader
                     if (reader.Read() && reader.TrySkip())
                     {
                         length = (int)reader.BytesConsumed;
-                        return CaptureStatus.Complete;
+
+                        // The window never shrinks below its initial size, so a smaller limit is checked here.
+                        return length > owner.Options.MaxJsonRecordBytes ? CaptureStatus.TooLarge : CaptureStatus.Complete;
                     }
                 }
                 catch (JsonException ex)
@@ -692,10 +687,21 @@ public sealed class CloudTrailReader
         /// <summary>Parses the cut-out value (depth-limited) and turns it into events.</summary>
         private void ProcessValue(int length, long offset)
         {
+            ReadOnlyMemory<byte> json = window.AvailableMemory[..length];
+            bool repaired = false;
+            if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+            {
+                // Bytes that are not UTF-8 can only be inside strings here (the cutting reader accepted the structure,
+                // which is ASCII). Dropping the record would let a client-chosen userAgent hide an API call, so the
+                // bytes become U+FFFD, the record is read, and the repair is reported.
+                json = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(json.Span));
+                repaired = true;
+            }
+
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(window.AvailableMemory[..length], new JsonDocumentOptions { MaxDepth = owner.Options.MaxJsonDepth });
+                document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = owner.Options.MaxJsonDepth });
             }
             catch (JsonException ex)
             {
@@ -707,6 +713,11 @@ public sealed class CloudTrailReader
             using (document)
             {
                 Dispatch(document.RootElement, offset, window.Available[..Math.Min(length, 200)], nesting: 0);
+            }
+
+            if (repaired)
+            {
+                Problem(offset, ProblemReason.InvalidEncoding, "invalid UTF-8 bytes in a string were replaced with U+FFFD (the record was read)", window.Available[..Math.Min(length, 200)]);
             }
         }
 
@@ -810,57 +821,10 @@ public sealed class CloudTrailReader
             }
         }
 
-        /// <summary>True when a problem was found after the end of the data was reached (a cut-off file).</summary>
-        public bool EndedEarly { get; private set; }
-
         private void Problem(long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt)
         {
-            EndedEarly |= window.Eof && reason == ProblemReason.InvalidJson;
             owner.Problem(report, offset, reason, message, excerpt);
         }
-    }
-}
-
-/// <summary>Passes a stream through and remembers its last four bytes (the gzip ISIZE trailer).</summary>
-internal sealed class TailStream(Stream inner) : ReadOnlyStream
-{
-    private readonly byte[] _tail = new byte[4];
-    private long _total;
-
-    /// <summary>The last four bytes read, little-endian (0 when fewer were read).</summary>
-    public uint LastFour => _total < 4 ? 0 : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(Ordered());
-
-    public override int Read(Span<byte> buffer)
-    {
-        int n = inner.Read(buffer);
-        for (int i = Math.Max(0, n - 4); i < n; i++)
-        {
-            _tail[(int)((_total + i) % 4)] = buffer[i];
-        }
-
-        _total += n;
-        return n;
-    }
-
-    private byte[] Ordered()
-    {
-        var ordered = new byte[4];
-        for (int i = 0; i < 4; i++)
-        {
-            ordered[i] = _tail[(int)((_total + i) % 4)];
-        }
-
-        return ordered;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }
 

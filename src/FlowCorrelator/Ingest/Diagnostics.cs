@@ -66,6 +66,9 @@ public enum ProblemReason
 
     /// <summary>The file's format is not supported (e.g. Transit Gateway flow logs, a Parquet file without the needed columns).</summary>
     UnsupportedFormat,
+
+    /// <summary>Text that is not valid UTF-8; the bytes were replaced with U+FFFD and the record was still read.</summary>
+    InvalidEncoding,
 }
 
 /// <summary>One problem found while reading, with its position.</summary>

@@ -368,7 +368,8 @@ public sealed class FlowLogReader
 
                 state.SetSchema(schema);
                 report.Headers++;
-                report.Format = report.Format is null ? $"text v{schema.Version} (header)" : $"{report.Format} v{schema.Version} (header)";
+                string described = $" v{schema.Version} (header)";
+                report.Format = report.Format is null ? "text" + described : report.Format.EndsWith(described, StringComparison.Ordinal) ? report.Format : report.Format + described;
                 sink.OnFileStart(report.Path, schema);
                 return;
             }

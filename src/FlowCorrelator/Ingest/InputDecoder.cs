@@ -46,19 +46,20 @@ internal static class InputDecoder
         return (InputEncoding.Plain, prefixed);
     }
 
-    /// <summary>Opens the decompressed text of a plain or gzip input, with the inflate limits applied.</summary>
+    /// <summary>
+    /// Opens the decompressed text of a plain or gzip input, with the inflate limits applied. A gzip input is checked
+    /// to end with a complete member (see <see cref="GzipTextStream"/>); damage surfaces as
+    /// <see cref="InvalidDataException"/> from <c>Read</c>, limits as <see cref="InflateLimitException"/>.
+    /// </summary>
     public static Stream OpenText(Stream raw, ReaderOptions options, out InputEncoding encoding)
     {
-        var counted = new CountingStream(raw);
-        (encoding, Stream sniffed) = Sniff(counted);
+        (encoding, Stream sniffed) = Sniff(raw);
         if (encoding != InputEncoding.Gzip)
         {
             return sniffed;
         }
 
-        // GZipStream reads concatenated members as one stream, as gzip(1) does.
-        var inflated = new GZipStream(sniffed, CompressionMode.Decompress, leaveOpen: false);
-        return new InflateGuardStream(inflated, counted, options.MaxInflatedBytes, options.MaxInflateRatio);
+        return new GzipTextStream(sniffed, options.MaxInflatedBytes, options.MaxInflateRatio);
     }
 
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : ReadOnlyStream
@@ -83,61 +84,6 @@ internal static class InputDecoder
             if (disposing)
             {
                 inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
-
-    internal sealed class CountingStream(Stream inner) : ReadOnlyStream
-    {
-        public long BytesRead { get; private set; }
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = inner.Read(buffer);
-            BytesRead += n;
-            return n;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
-
-    private sealed class InflateGuardStream(Stream inflated, CountingStream compressed, long maxBytes, int maxRatio) : ReadOnlyStream
-    {
-        private const long RatioCheckFloor = 64L << 20;
-        private long _total;
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = inflated.Read(buffer);
-            _total += n;
-            if (_total > maxBytes)
-            {
-                throw new InflateLimitException($"inflated past the limit of {maxBytes} bytes");
-            }
-
-            if (_total > RatioCheckFloor && _total / Math.Max(1, compressed.BytesRead) > maxRatio)
-            {
-                throw new InflateLimitException($"inflates more than {maxRatio}:1 ({_total} bytes from {compressed.BytesRead})");
-            }
-
-            return n;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inflated.Dispose();
             }
 
             base.Dispose(disposing);

@@ -194,15 +194,22 @@ public static class LogSources
                 return LogFileKind.FlowLog;
             }
 
-            while (n < head.Length)
+            try
             {
-                int r = text.Read(head, n, head.Length - n);
-                if (r == 0)
+                while (n < head.Length)
                 {
-                    break;
-                }
+                    int r = text.Read(head, n, head.Length - n);
+                    if (r == 0)
+                    {
+                        break;
+                    }
 
-                n += r;
+                    n += r;
+                }
+            }
+            catch (InvalidDataException) when (n > 0)
+            {
+                // A small damaged or cut gzip file: what inflated still tells the kind; the reader reports the damage.
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)

@@ -42,6 +42,7 @@ public sealed record ReaderOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInflatedBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInflateRatio, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxJsonDepth, 8);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxJsonRecordBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParallelism, 1);
     }
 }
