@@ -110,7 +110,8 @@ public sealed class S3LogSource : IRemoteLogSource, IDisposable
         RegionEndpoint? region = options.Region is { Length: > 0 } r ? RegionEndpoint.GetBySystemName(r) : null;
         if (options.Profile is { Length: > 0 } profileName)
         {
-            var chain = new CredentialProfileStoreChain();
+            // Read the standard variable now: the SDK's default location is resolved once per process and cached.
+            var chain = new CredentialProfileStoreChain(Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE"));
             if (!chain.TryGetProfile(profileName, out CredentialProfile profile) || !chain.TryGetAWSCredentials(profileName, out credentials))
             {
                 throw new InvalidOperationException($"AWS profile '{profileName}' was not found in the shared config or credentials files.");
