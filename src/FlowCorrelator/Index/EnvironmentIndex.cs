@@ -34,6 +34,14 @@ public sealed class EnvironmentIndex
         _interfaces = interfaces;
         _ingressRules = ingressRules;
         _addressOwners = addressOwners;
+        RuleIds = NumberRules(ingressRules);
+        foreach (Timeline<InterfaceState> timeline in interfaces.Values)
+        {
+            foreach (InterfaceState state in timeline.Values)
+            {
+                state.IngressTimelines = [.. state.Groups.Select(g => ingressRules.GetValueOrDefault(g))];
+            }
+        }
         Groups = groups;
         RuleChanges = ruleChanges;
         GroupAttachments = groupAttachments;
@@ -58,6 +66,12 @@ public sealed class EnvironmentIndex
 
     /// <summary>Every security group the evidence mentions.</summary>
     internal ImmutableArray<GroupRecord> Groups { get; }
+
+    /// <summary>
+    /// Every ingress rule id, indexed by <see cref="RuleDefinition.Ordinal"/>: per-record aggregation indexes an array
+    /// by ordinal instead of hashing the rule id string for every hit.
+    /// </summary>
+    internal ImmutableArray<string> RuleIds { get; }
 
     /// <summary>Number of interfaces known.</summary>
     public int InterfaceCount => _interfaces.Count;
@@ -105,6 +119,31 @@ public sealed class EnvironmentIndex
     /// <summary>Whether, at <paramref name="unixSeconds"/>, the address belongs to an interface holding <paramref name="groupId"/>.</summary>
     public bool AddressInGroup(IpAddr address, string groupId, long unixSeconds) =>
         InterfaceOfAddress(address, unixSeconds) is EniId eni && InterfaceAt(eni, unixSeconds) is { Exists: true } state && state.HasGroup(groupId);
+
+    private static ImmutableArray<string> NumberRules(FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules)
+    {
+        var ordinals = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ids = ImmutableArray.CreateBuilder<string>();
+        foreach (string group in ingressRules.Keys.Order(StringComparer.Ordinal))
+        {
+            foreach (RuleDefinition[] set in ingressRules[group].Values)
+            {
+                foreach (RuleDefinition rule in set)
+                {
+                    if (!ordinals.TryGetValue(rule.RuleId, out int ordinal))
+                    {
+                        ordinal = ids.Count;
+                        ordinals.Add(rule.RuleId, ordinal);
+                        ids.Add(rule.RuleId);
+                    }
+
+                    rule.Ordinal = ordinal;
+                }
+            }
+        }
+
+        return ids.ToImmutable();
+    }
 
     /// <summary>Every interface's full history (for export and the timeline view).</summary>
     public IEnumerable<(EniId Interface, ReadOnlyMemory<long> Times, IReadOnlyList<InterfaceState> States)> InterfaceHistories()

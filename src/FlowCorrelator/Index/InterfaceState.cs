@@ -53,6 +53,12 @@ public sealed class InterfaceState
     /// <summary>Private addresses (IPv4 and IPv6).</summary>
     public ImmutableArray<IpAddr> Addresses { get; }
 
+    /// <summary>
+    /// The ingress-rule timeline of each of <see cref="Groups"/> (null for a group with no rules), resolved once when
+    /// the index is frozen so the per-record rule step does no string-keyed lookups.
+    /// </summary>
+    internal Timeline<RuleDefinition[]>?[] IngressTimelines { get; set; } = [];
+
     /// <summary>Whether <paramref name="address"/> is one of the interface's addresses.</summary>
     public bool HasAddress(IpAddr address)
     {
@@ -119,6 +125,9 @@ public sealed class RuleDefinition
 
     /// <summary>The CIDR peer, parsed.</summary>
     public IpNetwork? Network { get; }
+
+    /// <summary>Dense number of <see cref="RuleId"/> within its index (see <c>EnvironmentIndex.RuleIds</c>); set when the index is frozen.</summary>
+    internal int Ordinal { get; set; }
 
     /// <summary>
     /// Whether a packet of <paramref name="protocol"/> to <paramref name="dstPort"/> matches the rule's protocol

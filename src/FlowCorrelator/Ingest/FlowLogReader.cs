@@ -294,11 +294,15 @@ public sealed class FlowLogReader
         public FlowField[] Columns = [.. schema.Fields];
         public bool HasHeader = hasHeader;
 
+        /// <summary>The layout is the default v2 one, which has a specialised parser.</summary>
+        public bool IsDefaultV2 = schema.Fields.AsSpan().SequenceEqual(FlowLineParser.DefaultV2Columns);
+
         public void SetSchema(FlowLogSchema schema)
         {
             Schema = schema;
             Columns = [.. schema.Fields];
             HasHeader = true;
+            IsDefaultV2 = Columns.AsSpan().SequenceEqual(FlowLineParser.DefaultV2Columns);
         }
     }
 
@@ -323,7 +327,9 @@ public sealed class FlowLogReader
             }
         }
 
-        LineOutcome outcome = FlowLineParser.Parse(line, state.Columns, fields, out int count, out FlowRecord record, out ProblemReason reason, out int badColumn);
+        LineOutcome outcome = state.IsDefaultV2
+            ? FlowLineParser.ParseDefaultV2(line, fields, out int count, out FlowRecord record, out ProblemReason reason, out int badColumn)
+            : FlowLineParser.Parse(line, state.Columns, fields, out count, out record, out reason, out badColumn);
         switch (outcome)
         {
             case LineOutcome.Record:

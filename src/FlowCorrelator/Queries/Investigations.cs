@@ -27,7 +27,7 @@ public static class Investigations
         ArgumentNullException.ThrowIfNull(flowInputs);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(diagnostics);
-        var merged = new PassAggregates();
+        var merged = new PassAggregates(index.RuleIds.Length);
         new FlowLogReader(options.Reader).ReadAll(
             flowInputs,
             () => new InvestigationSink(index, options),
@@ -139,7 +139,7 @@ public static class Investigations
         RuleChanges = RuleChanges(index, options.From, options.To),
         GroupAttachments = GroupAttachments(index, options.From, options.To),
         UnusedGroups = UnusedGroups(index),
-        RuleUsage = UsageRows(index, aggregates.Rules, options.To),
+        RuleUsage = UsageRows(index, aggregates.RulesById(index), options.To),
     }.Canonical();
 
     private static ImmutableArray<RuleUsage> UsageRows(EnvironmentIndex index, Dictionary<string, RuleAggregate> hits, DateTimeOffset? windowEnd)
@@ -286,11 +286,26 @@ public static class Investigations
     }
 
     /// <summary>Per-thread aggregates of the one pass.</summary>
-    internal sealed class PassAggregates
+    internal sealed class PassAggregates(int ruleCount)
     {
         public Dictionary<AccessKey, AccessAggregate> Access { get; } = [];
 
-        public Dictionary<string, RuleAggregate> Rules { get; } = new(StringComparer.Ordinal);
+        /// <summary>Question 5 totals indexed by <see cref="RuleDefinition.Ordinal"/> (null: no hit yet).</summary>
+        public RuleAggregate?[] Rules { get; } = new RuleAggregate?[ruleCount];
+
+        public Dictionary<string, RuleAggregate> RulesById(EnvironmentIndex index)
+        {
+            var byId = new Dictionary<string, RuleAggregate>(StringComparer.Ordinal);
+            for (int i = 0; i < Rules.Length; i++)
+            {
+                if (Rules[i] is { } agg)
+                {
+                    byId[index.RuleIds[i]] = agg;
+                }
+            }
+
+            return byId;
+        }
 
         public void Merge(PassAggregates other)
         {
@@ -306,15 +321,20 @@ public static class Investigations
                 }
             }
 
-            foreach (KeyValuePair<string, RuleAggregate> kv in other.Rules)
+            for (int i = 0; i < Rules.Length; i++)
             {
-                if (Rules.TryGetValue(kv.Key, out RuleAggregate? mine))
+                if (other.Rules[i] is not { } theirs)
                 {
-                    mine.Merge(kv.Value);
+                    continue;
+                }
+
+                if (Rules[i] is { } mine)
+                {
+                    mine.Merge(theirs);
                 }
                 else
                 {
-                    Rules[kv.Key] = kv.Value;
+                    Rules[i] = theirs;
                 }
             }
         }
@@ -324,14 +344,14 @@ public static class Investigations
     /// The per-record step of the one pass: one index lookup per record, then questions 1 and 5 from the same state.
     /// No LINQ and no allocation per record (aggregate entries are created once per key).
     /// </summary>
-    private sealed class InvestigationSink(EnvironmentIndex index, InvestigationOptions options) : IFlowRecordSink
+    internal sealed class InvestigationSink(EnvironmentIndex index, InvestigationOptions options, bool ruleUsage = true) : IFlowRecordSink
     {
         private readonly long _from = options.From?.ToUnixTimeSeconds() ?? long.MinValue;
         private readonly long _to = options.To?.ToUnixTimeSeconds() ?? long.MaxValue;
         private readonly AccessQuery? _access = options.Access;
         private readonly ScannerList _scanners = options.Scanners;
 
-        public PassAggregates Aggregates { get; } = new();
+        public PassAggregates Aggregates { get; } = new(index.RuleIds.Length);
 
         public void OnRecord(in FlowRecord record, in FlowLine line) => Add(record);
 
@@ -360,15 +380,24 @@ public static class Investigations
                 agg.Add(record);
             }
 
-            if (record.Action != FlowAction.Accept)
+            // ruleUsage is false only in the per-question benchmarks, which time question 1 alone.
+            if (!ruleUsage || record.Action != FlowAction.Accept)
             {
                 return;
             }
 
-            ImmutableArray<string> groups = state.Groups;
-            for (int g = 0; g < groups.Length; g++)
+            // Timelines and rule ordinals were resolved when the index was frozen: no string hashing per record.
+            Timeline<RuleDefinition[]>?[] timelines = state.IngressTimelines;
+            RuleAggregate?[] aggregates = Aggregates.Rules;
+            int scanner = -1; // computed on the first matching rule only: most records match none or one
+            for (int g = 0; g < timelines.Length; g++)
             {
-                ReadOnlySpan<RuleDefinition> rules = index.IngressRulesAt(groups[g], record.Start);
+                RuleDefinition[]? rules = timelines[g]?.At(record.Start);
+                if (rules is null)
+                {
+                    continue;
+                }
+
                 for (int i = 0; i < rules.Length; i++)
                 {
                     RuleDefinition rule = rules[i];
@@ -377,13 +406,13 @@ public static class Investigations
                         continue;
                     }
 
-                    if (!Aggregates.Rules.TryGetValue(rule.RuleId, out RuleAggregate? agg))
+                    if (scanner < 0)
                     {
-                        agg = new RuleAggregate();
-                        Aggregates.Rules[rule.RuleId] = agg;
+                        scanner = _scanners.Contains(record.SrcAddr) ? 1 : 0;
                     }
 
-                    agg.Add(record.SrcAddr, record.Start, _scanners.Contains(record.SrcAddr));
+                    RuleAggregate agg = aggregates[rule.Ordinal] ??= new RuleAggregate();
+                    agg.Add(record.SrcAddr, record.Start, scanner == 1);
                 }
             }
         }
