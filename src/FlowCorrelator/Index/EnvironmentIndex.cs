@@ -35,19 +35,37 @@ public sealed class EnvironmentIndex
         _ingressRules = ingressRules;
         _addressOwners = addressOwners;
         RuleIds = NumberRules(ingressRules);
+        var attachments = new Dictionary<(string?, string, string), int>();
+        var attachmentList = new List<InterfaceState>();
         foreach (Timeline<InterfaceState> timeline in interfaces.Values)
         {
             foreach (InterfaceState state in timeline.Values)
             {
                 state.IngressTimelines = [.. state.Groups.Select(g => ingressRules.GetValueOrDefault(g))];
+
+                // Question 1 groups rows by (instance, interface, groups): number each distinct triple once here so the
+                // per-record aggregation hashes an int, not three strings.
+                if (!attachments.TryGetValue((state.InstanceId, state.InterfaceId, state.GroupsKey), out int ordinal))
+                {
+                    ordinal = attachmentList.Count;
+                    attachments[(state.InstanceId, state.InterfaceId, state.GroupsKey)] = ordinal;
+                    attachmentList.Add(state);
+                }
+
+                state.AttachmentOrdinal = ordinal;
             }
         }
+
+        AttachmentStates = [.. attachmentList];
         Groups = groups;
         RuleChanges = ruleChanges;
         GroupAttachments = groupAttachments;
         History = history;
         Statistics = statistics;
     }
+
+    /// <summary>One representative state per (instance, interface, groups) triple, indexed by <see cref="InterfaceState.AttachmentOrdinal"/>.</summary>
+    internal ImmutableArray<InterfaceState> AttachmentStates { get; }
 
     /// <summary>An index that knows nothing.</summary>
     public static EnvironmentIndex Empty { get; } = Build([]);

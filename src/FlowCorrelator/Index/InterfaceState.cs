@@ -59,6 +59,9 @@ public sealed class InterfaceState
     /// </summary>
     internal Timeline<RuleDefinition[]>?[] IngressTimelines { get; set; } = [];
 
+    /// <summary>Number of this state's (instance, interface, groups) triple; equal triples share it.</summary>
+    internal int AttachmentOrdinal { get; set; }
+
     /// <summary>Whether <paramref name="address"/> is one of the interface's addresses.</summary>
     public bool HasAddress(IpAddr address)
     {
