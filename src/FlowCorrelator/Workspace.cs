@@ -95,10 +95,20 @@ public sealed class Workspace
         return new Workspace(inputs, EnvironmentIndex.Build(events), diagnostics, trail, options);
     }
 
-    /// <summary>Answers the five questions in one pass over the flow logs; their file reports join <see cref="Diagnostics"/>.</summary>
+    /// <summary>
+    /// Answers the five questions in one pass over the flow logs; their file reports join <see cref="Diagnostics"/>.
+    /// Where <paramref name="options"/> leaves the reader options or the window at their defaults, the workspace's
+    /// own (<see cref="WorkspaceOptions.Reader"/>, <see cref="WorkspaceOptions.Filter"/>) apply.
+    /// </summary>
     public InvestigationResult Investigate(InvestigationOptions? options = null, IProgress<FileReport>? progress = null, CancellationToken cancellationToken = default)
     {
-        options ??= InvestigationOptions.Default with { Reader = Options.Reader };
+        options ??= InvestigationOptions.Default;
+        options = options with
+        {
+            Reader = ReferenceEquals(options.Reader, ReaderOptions.Default) ? Options.Reader : options.Reader,
+            From = options.From ?? Options.Filter.From,
+            To = options.To ?? Options.Filter.To,
+        };
         return Investigations.Run(Index, Inputs.FlowLogs, options, Diagnostics, progress, cancellationToken);
     }
 }

@@ -51,7 +51,15 @@ internal sealed class IndexBuilder
             }
 
             int t = a.Time.CompareTo(b.Time);
-            return t != 0 ? t : string.CompareOrdinal(a.EventId, b.EventId);
+            if (t != 0)
+            {
+                return t;
+            }
+
+            // CloudTrail times have one-second resolution, so causally related calls often share a second; event ids
+            // are random. Within a second, apply what creates before what changes before what removes.
+            int phase = Phase(a.Change).CompareTo(Phase(b.Change));
+            return phase != 0 ? phase : string.CompareOrdinal(a.EventId, b.EventId);
         });
 
         long applied = 0, failed = 0, ignored = 0;
@@ -81,6 +89,19 @@ internal sealed class IndexBuilder
             real.Count == 0 ? null : real.Min(e => e.Time), real.Count == 0 ? null : real.Max(e => e.Time));
         return Freeze(stats);
     }
+
+    /// <summary>Order of kinds of change within one second: create, then attach/modify/tag, then remove.</summary>
+    private static int Phase(Ec2Change? change) => change switch
+    {
+        SecurityGroupCreated or NetworkInterfaceCreated or InstancesLaunched => 0,
+        RulesAuthorized or NetworkInterfaceAttached or PrivateIpsChanged { Unassigned: false } or TagsCreated
+            or InstancesStateChanged { Kind: InstanceStateChange.Started } => 1,
+        RulesModified or NetworkInterfaceGroupsReplaced or InstanceGroupsReplaced => 2,
+        TagsDeleted or RulesRevoked or PrivateIpsChanged or NetworkInterfaceDetached
+            or InstancesStateChanged { Kind: InstanceStateChange.Stopped } => 3,
+        InstancesStateChanged or NetworkInterfaceDeleted or SecurityGroupDeleted => 4,
+        _ => 2,
+    };
 
     private void Apply(Ec2Change change)
     {
@@ -126,7 +147,8 @@ internal sealed class IndexBuilder
     {
         MutableInstance instance = Instance(info.InstanceId);
         instance.Running = running;
-        instance.Tags.Clear();
+
+        // Merge rather than replace: a CreateTags for the new id may have been applied first (same second).
         foreach (Tag t in info.Tags)
         {
             if (t.Value is not null)
@@ -185,7 +207,6 @@ internal sealed class IndexBuilder
                     break;
                 default:
                     instance.Running = false;
-                    instance.Terminated = true;
                     Record(id, "terminated");
                     foreach (string eniId in instance.Interfaces.ToList())
                     {
@@ -215,6 +236,7 @@ internal sealed class IndexBuilder
         NetworkInterfaceInfo ni = c.Interface;
         MutableInterface eni = Interface(ni.NetworkInterfaceId);
         eni.Exists = true;
+        eni.Deleted = false;
         eni.CreatedByLaunchOf = null;
         SetGroups(eni, ni.Groups);
         foreach (GroupRef g in ni.Groups)
@@ -241,6 +263,7 @@ internal sealed class IndexBuilder
         }
 
         eni.Exists = false;
+        eni.Deleted = true;
         Record(interfaceId, "deleted");
         _dirtyInterfaces.Add(eni);
     }
@@ -302,6 +325,8 @@ internal sealed class IndexBuilder
 
     private void ReplaceGroups(MutableInterface eni, ImmutableArray<GroupRef> groups, string? viaInstance = null)
     {
+        // A successful call on an interface proves it exists, even when it is older than the evidence.
+        eni.Exists |= !eni.Deleted;
         ImmutableArray<string> before = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         SetGroups(eni, groups);
         foreach (GroupRef g in groups)
@@ -363,6 +388,7 @@ internal sealed class IndexBuilder
     private void ChangeAddresses(PrivateIpsChanged c)
     {
         MutableInterface eni = Interface(c.NetworkInterfaceId);
+        eni.Exists |= !eni.Deleted;
         foreach (string ip in c.Ips)
         {
             if (c.Unassigned)
@@ -494,11 +520,13 @@ internal sealed class IndexBuilder
     private void Revoke(RulesRevoked c)
     {
         MutableGroup group = Group(c.GroupId);
+        var removedById = new List<SecurityGroupRuleSpec>();
         foreach (string ruleId in c.RuleIds)
         {
             if (group.Live.TryGetValue(ruleId, out SecurityGroupRuleSpec? def))
             {
                 RemoveRule(group, ruleId);
+                removedById.Add(def);
                 AddRuleChange(def, "removed");
             }
             else
@@ -511,6 +539,11 @@ internal sealed class IndexBuilder
         {
             SecurityGroupRuleSpec wanted = spec with { GroupId = c.GroupId, IsEgress = c.IsEgress };
             var matches = group.Live.Values.Where(r => r.SamePermission(wanted)).ToList();
+            if (matches.Count == 0 && removedById.Any(r => r.SamePermission(wanted)))
+            {
+                continue; // the response named the revoked rule's id as well: one rule, one row
+            }
+
             if (matches.Count == 0)
             {
                 AddRuleChange(wanted with { RuleId = null }, "removed");
@@ -718,6 +751,8 @@ internal sealed class IndexBuilder
 
     private MutableInterface Interface(string id)
     {
+        // EniId folds hex case; keep the builder's keys consistent with it so two spellings are one interface.
+        id = id.ToLowerInvariant();
         if (!_interfaces.TryGetValue(id, out MutableInterface? eni))
         {
             eni = new MutableInterface(id);
@@ -845,6 +880,9 @@ internal sealed class IndexBuilder
 
         public bool Exists { get; set; }
 
+        /// <summary>Deleted by an event: later modifications of the id do not bring it back.</summary>
+        public bool Deleted { get; set; }
+
         public string? Instance { get; set; }
 
         public int DeviceIndex { get; set; }
@@ -864,8 +902,6 @@ internal sealed class IndexBuilder
         public string Id { get; } = id;
 
         public bool Running { get; set; }
-
-        public bool Terminated { get; set; }
 
         public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
 

@@ -71,6 +71,10 @@ internal static class CloudTrailRecordParser
         }
 
         string? errorCode = TryGet(record, "errorCode", out JsonElement ec) ? AsString(ec) ?? ec.GetRawText() : null;
+        if (string.IsNullOrWhiteSpace(errorCode) || errorCode == "null")
+        {
+            errorCode = null; // normalised exports (Athena, CloudTrail Lake) write "" for a success
+        }
         string? eventSource = Str(record, "eventSource");
         string? problem = null;
         Ec2Change? change = null;

@@ -200,6 +200,25 @@ public sealed class IngestDiagnostics
     /// <summary>True when any file had a problem.</summary>
     public bool HasProblems => _files.Any(f => f.HasProblems);
 
+    private long _outsideWindow;
+    private long _unknownInterface;
+
+    /// <summary>OK flow records whose start lies outside the requested window (read, not used).</summary>
+    public long RecordsOutsideWindow => Interlocked.Read(ref _outsideWindow);
+
+    /// <summary>
+    /// OK flow records on an interface the evidence does not know at the record's time (no CloudTrail or snapshot
+    /// mentions it, or it did not exist then): read, but nothing can be said about their workload.
+    /// </summary>
+    public long RecordsOnUnknownInterfaces => Interlocked.Read(ref _unknownInterface);
+
+    /// <summary>Adds per-thread coverage counts from a pass.</summary>
+    public void AddCoverage(long outsideWindow, long unknownInterface)
+    {
+        Interlocked.Add(ref _outsideWindow, outsideWindow);
+        Interlocked.Add(ref _unknownInterface, unknownInterface);
+    }
+
     /// <summary>Adds a finished report.</summary>
     public void Add(FileReport report) => _files.Enqueue(report);
 

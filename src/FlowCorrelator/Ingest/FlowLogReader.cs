@@ -70,6 +70,27 @@ public sealed class FlowLogReader
         ArgumentNullException.ThrowIfNull(diagnostics);
         LogInput[] ordered = [.. inputs.OrderByDescending(i => i.Length ?? 0).ThenBy(i => i.Name, StringComparer.Ordinal)];
         var gate = new Lock();
+        try
+        {
+            ReadAllCore(ordered, createSink, completeSink, diagnostics, progress, gate, cancellationToken);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions.All(e => e is LogFormatException or OperationCanceledException))
+        {
+            // Strict mode stops at the first problem: surface that problem, not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions.OfType<LogFormatException>().FirstOrDefault() ?? ex.InnerExceptions[0]).Throw();
+        }
+    }
+
+    private void ReadAllCore<TSink>(
+        LogInput[] ordered,
+        Func<TSink> createSink,
+        Action<TSink> completeSink,
+        IngestDiagnostics diagnostics,
+        IProgress<FileReport>? progress,
+        Lock gate,
+        CancellationToken cancellationToken)
+        where TSink : IFlowRecordSink
+    {
         Parallel.ForEach(
             Partitioner.Create(ordered, EnumerablePartitionerOptions.NoBuffering),
             new ParallelOptions { MaxDegreeOfParallelism = Options.MaxParallelism, CancellationToken = cancellationToken },

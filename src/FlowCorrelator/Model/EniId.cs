@@ -16,6 +16,7 @@ public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
     private static readonly ConcurrentDictionary<string, ulong> s_internIds = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<ulong, string> s_internNames = new();
     private static long s_nextIntern;
+    private const int MaxInterned = 100_000;
 
     private readonly ulong _high;
     private readonly ulong _low;
@@ -94,6 +95,13 @@ public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static EniId Intern(ReadOnlySpan<byte> utf8)
     {
+        if (s_internIds.Count >= MaxInterned || utf8.Length > 128)
+        {
+            // A hostile file with millions of odd ids must not grow memory without bound: past the cap they all
+            // share one id that no index entry has, so their records correlate with nothing (and are counted so).
+            return new EniId(InternedFlag, ulong.MaxValue);
+        }
+
         string name = Encoding.UTF8.GetString(utf8);
         ulong id = s_internIds.GetOrAdd(name, static n =>
         {

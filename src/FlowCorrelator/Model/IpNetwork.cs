@@ -32,9 +32,9 @@ public readonly record struct IpNetwork
     /// <summary>True for 0.0.0.0/0 and ::/0: the whole of the family's address space.</summary>
     public bool IsWorld => PrefixLength == 0;
 
-    /// <summary>Whether <paramref name="address"/> lies in the block.</summary>
+    /// <summary>Whether <paramref name="address"/> lies in the block (an absent address, <c>-</c>, lies in none).</summary>
     /// <remarks>The family must match: <c>::/0</c> spans the IPv4-mapped range internally but holds no IPv4 address.</remarks>
-    public bool Contains(IpAddr address) => address.IsV4 == IsV4 && address >= First && address <= Last;
+    public bool Contains(IpAddr address) => address.HasValue && address.IsV4 == IsV4 && address >= First && address <= Last;
 
     /// <summary>Parses <c>a.b.c.d/n</c> or <c>x:y::/n</c>; a bare address is a host block. Host bits are masked off, as AWS does.</summary>
     public static bool TryParse([NotNullWhen(true)] string? text, out IpNetwork network)

@@ -31,7 +31,11 @@ public static class Investigations
         new FlowLogReader(options.Reader).ReadAll(
             flowInputs,
             () => new InvestigationSink(index, options),
-            sink => merged.Merge(sink.Aggregates),
+            sink =>
+            {
+                merged.Merge(sink.Aggregates);
+                diagnostics.AddCoverage(sink.OutsideWindow, sink.UnknownInterface);
+            },
             diagnostics,
             progress,
             cancellationToken);
@@ -372,18 +376,35 @@ public static class Investigations
 
         public PassAggregates Aggregates { get; } = new(index.RuleIds.Length);
 
+        /// <summary>OK records outside the window.</summary>
+        public long OutsideWindow { get; private set; }
+
+        /// <summary>OK records on an interface unknown to the index at their time.</summary>
+        public long UnknownInterface { get; private set; }
+
         public void OnRecord(in FlowRecord record, in FlowLine line) => Add(record);
 
         public void Add(in FlowRecord record)
         {
+            if (record.LogStatus != FlowLogStatus.Ok)
+            {
+                return;
+            }
+
             if (record.Start < _from || record.Start >= _to)
             {
+                OutsideWindow++;
                 return;
             }
 
             InterfaceState? state = FlowPredicates.InboundState(index, record);
             if (state is null)
             {
+                if (index.InterfaceAt(record.InterfaceId, record.Start) is not { Exists: true })
+                {
+                    UnknownInterface++; // the rare path: inbound test failed or the interface is unknown; tell which
+                }
+
                 return;
             }
 

@@ -23,6 +23,8 @@ public static class DiagnosticsJson
         writer.WriteNumber("noData", files.Sum(f => f.NoData));
         writer.WriteNumber("skipData", files.Sum(f => f.SkipData));
         writer.WriteNumber("malformed", files.Sum(f => f.Malformed));
+        writer.WriteNumber("flowRecordsOutsideWindow", diagnostics.RecordsOutsideWindow);
+        writer.WriteNumber("flowRecordsOnUnknownInterfaces", diagnostics.RecordsOnUnknownInterfaces);
         writer.WriteNumber("cloudTrailFiles", files.Count(f => f.Kind == LogFileKind.CloudTrail));
         writer.WriteNumber("cloudTrailRecords", files.Where(f => f.Kind == LogFileKind.CloudTrail).Sum(f => f.Records));
         writer.WriteNumber("snapshotFiles", files.Count(f => f.Kind == LogFileKind.Snapshot));

@@ -1,0 +1,67 @@
+using FlowCorrelator.Index;
+using FlowCorrelator.Tests.TestData;
+using static FlowCorrelator.Tests.TestData.Events;
+
+namespace FlowCorrelator.Tests.Index;
+
+/// <summary>Cases found in review: same-second events, interfaces older than the evidence, id spelling.</summary>
+public sealed class EnvironmentIndexReviewTests
+{
+    [Test]
+    public void Build_CreateTagsInTheSameSecondAsLaunchWithALowerEventId_KeepsTheTag()
+    {
+        var ev = new Events();
+        ev.Add(100, "CreateTags", new TagsCreated(["i-0aaa"], [Tag("Name", "payment")]), id: "00000000-a");
+        ev.Add(100, "RunInstances", new InstancesLaunched([Instance("i-0aaa", [Tag("env", "prod")], Eni("eni-0a", "10.0.1.10", groups: ["sg-1"]))], ["sg-1"]), id: "ffffffff-b");
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        InterfaceState state = index.InterfaceAt(EniId.Parse("eni-0a"), At(100))!;
+        Assert.That(state.InstanceHasTag("Name", "payment"), Is.True);
+        Assert.That(state.InstanceHasTag("env", "prod"), Is.True);
+    }
+
+    [Test]
+    public void Build_RevokeInTheSameSecondAsAuthorizeWithALowerEventId_RemovesTheRule()
+    {
+        var ev = new Events();
+        ev.Add(100, "RevokeSecurityGroupIngress", new RulesRevoked("sg-1", false, ["sgr-1"], []), id: "00000000-a");
+        ev.Add(100, "AuthorizeSecurityGroupIngress", new RulesAuthorized("sg-1", false, [Tcp("sgr-1", "sg-1", 22, 22, "0.0.0.0/0")]), id: "ffffffff-b");
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        Assert.That(index.IngressRulesAt("sg-1", At(100)).ToArray(), Is.Empty);
+        Assert.That(index.RuleChanges.Select(r => r.Change), Is.EqualTo(new[] { "added", "removed" }));
+    }
+
+    [Test]
+    public void Build_GroupChangeOnAnInterfaceOlderThanTheEvidence_MakesItKnown()
+    {
+        var ev = new Events();
+        ev.Add(100, "ModifyNetworkInterfaceAttribute", new NetworkInterfaceGroupsReplaced("eni-0old", Groups("sg-1")));
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        InterfaceState? state = index.InterfaceAt(EniId.Parse("eni-0old"), At(150));
+        Assert.That(state, Is.Not.Null);
+        Assert.That(state!.Exists, Is.True);
+        Assert.That(state.Groups, Is.EqualTo(new[] { "sg-1" }));
+    }
+
+    [Test]
+    public void Build_InterfaceIdInTwoSpellings_IsOneInterface()
+    {
+        var ev = new Events();
+        ev.Launch(100, Instance("i-0aaa", [], Eni("eni-0ABC", "10.0.1.10", groups: ["sg-1"])));
+        ev.Add(200, "ModifyNetworkInterfaceAttribute", new NetworkInterfaceGroupsReplaced("eni-0abc", Groups("sg-2")));
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        Assert.That(index.InterfaceAt(EniId.Parse("eni-0abc"), At(250))!.Groups, Is.EqualTo(new[] { "sg-2" }));
+        Assert.That(index.InterfaceAt(EniId.Parse("eni-0abc"), At(250))!.InstanceId, Is.EqualTo("i-0aaa"));
+    }
+
+    [Test]
+    public void IpNetwork_AbsentAddress_IsInNoBlock()
+    {
+        Assert.That(IpNetwork.Parse("::/0").Contains(IpAddr.None), Is.False);
+        Assert.That(IpNetwork.Parse("0.0.0.0/0").Contains(IpAddr.None), Is.False);
+        Assert.That(IpNetwork.Parse("::/0").Contains(IpAddr.Parse("10.0.0.1")), Is.False, "IPv6 blocks never hold IPv4 sources");
+    }
+}
