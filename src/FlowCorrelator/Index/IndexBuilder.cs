@@ -233,24 +233,26 @@ internal sealed class IndexBuilder
             Group(g).Record.AttachEvidence = true;
         }
 
-        NetworkInterfaceInfo ni = c.Interface;
+        MutableInterface eni = Materialise(c.Interface);
+        eni.CreatedByLaunchOf = null;
+
+        Record(eni.Id, $"created; addresses {string.Join(",", eni.Addresses.Keys)}; groups {string.Join(",", eni.Groups)}");
+        _dirtyInterfaces.Add(eni);
+    }
+
+    /// <summary>An interface as a create response or snapshot describes it: existing, with its groups and addresses.</summary>
+    private MutableInterface Materialise(NetworkInterfaceInfo ni)
+    {
         MutableInterface eni = Interface(ni.NetworkInterfaceId);
         eni.Exists = true;
         eni.Deleted = false;
-        eni.CreatedByLaunchOf = null;
-        SetGroups(eni, ni.Groups);
-        foreach (GroupRef g in ni.Groups)
-        {
-            Group(g.GroupId).Record.AttachEvidence = true;
-        }
-
+        SetGroups(eni, ni.Groups); // also records the groups as attached
         foreach (string ip in ni.PrivateIps)
         {
             AddAddress(eni, ip);
         }
 
-        Record(eni.Id, $"created; addresses {string.Join(",", eni.Addresses.Keys)}; groups {string.Join(",", eni.Groups)}");
-        _dirtyInterfaces.Add(eni);
+        return eni;
     }
 
     private void DeleteInterface(string interfaceId)
@@ -721,18 +723,7 @@ internal sealed class IndexBuilder
 
         foreach (NetworkInterfaceInfo ni in c.NetworkInterfaces)
         {
-            MutableInterface eni = Interface(ni.NetworkInterfaceId);
-            eni.Exists = true;
-            SetGroups(eni, ni.Groups);
-            foreach (GroupRef g in ni.Groups)
-            {
-                Group(g.GroupId).Record.AttachEvidence = true;
-            }
-
-            foreach (string ip in ni.PrivateIps)
-            {
-                AddAddress(eni, ip);
-            }
+            Materialise(ni);
         }
 
         foreach (InstanceInfo info in c.Instances)
