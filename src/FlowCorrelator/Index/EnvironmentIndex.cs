@@ -135,8 +135,24 @@ public sealed class EnvironmentIndex
     }
 
     /// <summary>Whether, at <paramref name="unixSeconds"/>, the address belongs to an interface holding <paramref name="groupId"/>.</summary>
-    public bool AddressInGroup(IpAddr address, string groupId, long unixSeconds) =>
-        InterfaceOfAddress(address, unixSeconds) is EniId eni && InterfaceAt(eni, unixSeconds) is { Exists: true } state && state.HasGroup(groupId);
+    /// <remarks>The same private address can be live in several VPCs at once; groups belong to one VPC, so any holder of the group counts.</remarks>
+    public bool AddressInGroup(IpAddr address, string groupId, long unixSeconds)
+    {
+        if (!_addressOwners.TryGetValue(address, out AddressOwner[]? owners))
+        {
+            return false;
+        }
+
+        foreach (AddressOwner o in owners)
+        {
+            if (unixSeconds >= o.From && unixSeconds < o.To && InterfaceAt(o.Interface, unixSeconds) is { Exists: true } state && state.HasGroup(groupId))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static ImmutableArray<string> NumberRules(FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules)
     {

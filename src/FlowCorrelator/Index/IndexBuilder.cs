@@ -169,6 +169,8 @@ internal sealed class IndexBuilder
         {
             MutableInterface eni = Interface(ni.NetworkInterfaceId);
             eni.Exists = true;
+            eni.Deleted = false;
+            eni.VpcId = ni.VpcId ?? info.VpcId ?? eni.VpcId;
             eni.CreatedByLaunchOf = _event.Change is BaselineSnapshot ? null : info.InstanceId;
             ImmutableArray<GroupRef> groups = ni.Groups.IsDefaultOrEmpty ? info.Groups : ni.Groups;
             SetGroups(eni, groups);
@@ -246,6 +248,7 @@ internal sealed class IndexBuilder
         MutableInterface eni = Interface(ni.NetworkInterfaceId);
         eni.Exists = true;
         eni.Deleted = false;
+        eni.VpcId = ni.VpcId ?? eni.VpcId;
         SetGroups(eni, ni.Groups); // also records the groups as attached
         foreach (string ip in ni.PrivateIps)
         {
@@ -432,11 +435,18 @@ internal sealed class IndexBuilder
             return;
         }
 
-        // An address moves: whoever held it loses it now.
-        if (_addresses.TryGetValue(address, out var owners) && owners.Count > 0 && owners[^1].To == long.MaxValue)
+        // An address moves within a VPC: whoever there held it loses it now. Private ranges repeat across VPCs (and
+        // accounts), so a holder in another VPC keeps it; when either VPC is unknown, assume the same VPC.
+        if (_addresses.TryGetValue(address, out var owners))
         {
-            MutableInterface previous = Interface(owners[^1].Interface);
-            RemoveAddress(previous, address);
+            foreach ((long _, long to, string holderId) in owners.Where(o => o.To == long.MaxValue).ToList())
+            {
+                MutableInterface holder = Interface(holderId);
+                if (holder != eni && (holder.VpcId is null || eni.VpcId is null || holder.VpcId == eni.VpcId))
+                {
+                    RemoveAddress(holder, address);
+                }
+            }
         }
 
         eni.Addresses[address] = _now;
@@ -870,6 +880,9 @@ internal sealed class IndexBuilder
         public string Id { get; } = id;
 
         public bool Exists { get; set; }
+
+        /// <summary>VPC, when the evidence says.</summary>
+        public string? VpcId { get; set; }
 
         /// <summary>Deleted by an event: later modifications of the id do not bring it back.</summary>
         public bool Deleted { get; set; }

@@ -58,6 +58,21 @@ public sealed class EnvironmentIndexReviewTests
     }
 
     [Test]
+    public void Build_SamePrivateIpInTwoVpcs_BothInterfacesKeepIt()
+    {
+        var ev = new Events();
+        ev.Launch(100, Instance("i-0a", [], Eni("eni-0a", "10.0.1.10", groups: ["sg-a"]) with { VpcId = "vpc-a" }));
+        ev.Launch(200, Instance("i-0b", [], Eni("eni-0b", "10.0.1.10", groups: ["sg-b"]) with { VpcId = "vpc-b" }));
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        IpAddr ip = IpAddr.Parse("10.0.1.10");
+        Assert.That(index.InterfaceAt(EniId.Parse("eni-0a"), At(300))!.HasAddress(ip), Is.True, "vpc-a keeps its address");
+        Assert.That(index.InterfaceAt(EniId.Parse("eni-0b"), At(300))!.HasAddress(ip), Is.True);
+        Assert.That(index.AddressInGroup(ip, "sg-a", At(300)), Is.True);
+        Assert.That(index.AddressInGroup(ip, "sg-b", At(300)), Is.True);
+    }
+
+    [Test]
     public void IpNetwork_AbsentAddress_IsInNoBlock()
     {
         Assert.That(IpNetwork.Parse("::/0").Contains(IpAddr.None), Is.False);
