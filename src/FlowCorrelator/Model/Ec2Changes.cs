@@ -70,13 +70,14 @@ public sealed record SecurityGroupRuleSpec
         return IpNetwork.TryParse(a, out IpNetwork na) && IpNetwork.TryParse(b, out IpNetwork nb) ? na == nb : a == b;
     }
 
-    /// <summary>Maps a CloudTrail <c>ipProtocol</c> ("tcp", "udp", "icmp", "icmpv6", "-1", "all" or a number) to its IANA number.</summary>
+    /// <summary>Maps a CloudTrail <c>ipProtocol</c> ("tcp", "udp", "icmp", "icmpv6", "-1", "all" or a number) to its IANA number; a missing one is not a protocol.</summary>
     public static bool TryParseProtocol(string? text, out int protocol)
     {
         protocol = -1;
         switch (text?.Trim().ToLowerInvariant())
         {
-            case null or "" or "-1" or "all": return true;
+            case "-1" or "all": return true;
+            case null or "": return false; // a missing protocol is damage, not "all traffic"
             case "tcp": protocol = 6; return true;
             case "udp": protocol = 17; return true;
             case "icmp": protocol = 1; return true;
