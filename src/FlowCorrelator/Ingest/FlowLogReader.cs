@@ -387,7 +387,7 @@ public sealed class FlowLogReader
             try
             {
                 FlowLogSchema schema = FlowLogSchema.Parse(System.Text.Encoding.ASCII.GetString(line.TrimEnd((byte)'\r')));
-                if (schema.Has(FlowField.Version) && schema.IndexOf(FlowField.Version) >= 0 && schema.Names.Contains("resource-type") && schema.Names.Contains("tgw-id"))
+                if (schema.Names.Contains("resource-type") && schema.Names.Contains("tgw-id"))
                 {
                     Fail(report, ProblemReason.UnsupportedFormat, offset, "Transit Gateway flow logs are not VPC flow logs");
                     throw new StopReadingException();

@@ -74,6 +74,8 @@ internal static class LogArchives
         using Stream tarStream = archivePath.EndsWith(".tar", StringComparison.OrdinalIgnoreCase) ? file : new GZipStream(file, CompressionMode.Decompress);
         using var reader = new TarReader(tarStream);
         string root = Path.GetFullPath(folder) + Path.DirectorySeparatorChar;
+        var byName = new Dictionary<string, LogInput>(StringComparer.Ordinal);
+        long unpacked = 0;
         while (reader.GetNextEntry() is { } entry)
         {
             if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
@@ -97,15 +99,38 @@ internal static class LogArchives
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using (FileStream output = File.Create(target))
             {
-                entry.DataStream.CopyTo(output);
+                unpacked += CopyLimited(entry.DataStream, output, ReaderOptions.Default.MaxInflatedBytes - unpacked, archivePath);
             }
 
+            // A tar may hold the same name twice (appended updates): the last copy wins, as tar -x does.
+            string inputName = $"{archivePath}!/{entry.Name.TrimStart('/')}";
             string local = target;
-            inputs.Add(new LogInput($"{archivePath}!/{entry.Name.TrimStart('/')}", _ => File.OpenRead(local), new FileInfo(local).Length));
+            byName[inputName] = new LogInput(inputName, _ => File.OpenRead(local), new FileInfo(local).Length);
         }
 
+        inputs.AddRange(byName.Values);
         inputs.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return inputs;
+    }
+
+    /// <summary>Copies at most <paramref name="budget"/> bytes; more is a tar bomb, reported for the archive.</summary>
+    private static long CopyLimited(Stream source, Stream target, long budget, string archivePath)
+    {
+        byte[] buffer = new byte[1 << 16];
+        long copied = 0;
+        int n;
+        while ((n = source.Read(buffer)) > 0)
+        {
+            copied += n;
+            if (copied > budget)
+            {
+                throw new InvalidDataException($"{archivePath}: unpacks to more than {ReaderOptions.Default.MaxInflatedBytes} bytes (decompression-bomb guard).");
+            }
+
+            target.Write(buffer, 0, n);
+        }
+
+        return copied;
     }
 
     private static void RegisterForCleanup(string folder)
@@ -124,7 +149,7 @@ internal static class LogArchives
                         {
                             Directory.Delete(f, recursive: true);
                         }
-                        catch (IOException)
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                         {
                             // Best effort: the OS temp cleaner removes what is left.
                         }

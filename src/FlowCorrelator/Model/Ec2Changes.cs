@@ -159,7 +159,13 @@ public sealed record InstanceInfo
 }
 
 /// <summary>What a successful EC2 call changed. One subtype per kind of change.</summary>
-public abstract record Ec2Change;
+public abstract record Ec2Change
+{
+    /// <summary>Only the library defines changes: the index must understand every kind there is.</summary>
+    private protected Ec2Change()
+    {
+    }
+}
 
 /// <summary>RunInstances: instances launched (one per item of the response).</summary>
 /// <param name="Instances">Launched instances with their interfaces.</param>
@@ -227,8 +233,8 @@ public sealed record TagsCreated(ImmutableArray<string> ResourceIds, ImmutableAr
 public sealed record TagsDeleted(ImmutableArray<string> ResourceIds, ImmutableArray<Tag> Tags) : Ec2Change;
 
 /// <summary>
-/// State from an <c>aws ec2 describe-*</c> snapshot: resources that existed at <see cref="CloudTrailEvent.Time"/>,
-/// applied before any CloudTrail event at or after that time.
+/// State from an <c>aws ec2 describe-*</c> snapshot: resources older than the trail. The index applies every snapshot
+/// before every CloudTrail event, valid from the beginning of time, whatever <see cref="CloudTrailEvent.Time"/> says.
 /// </summary>
 public sealed record BaselineSnapshot(
     ImmutableArray<InstanceInfo> Instances,
