@@ -96,7 +96,7 @@ internal sealed class IndexBuilder
         SecurityGroupCreated or NetworkInterfaceCreated or InstancesLaunched => 0,
         RulesAuthorized or NetworkInterfaceAttached or PrivateIpsChanged { Unassigned: false } or TagsCreated
             or InstancesStateChanged { Kind: InstanceStateChange.Started } => 1,
-        RulesModified or NetworkInterfaceGroupsReplaced or InstanceGroupsReplaced => 2,
+        RulesModified or NetworkInterfaceGroupsReplaced or InstanceGroupsReplaced or NetworkInterfaceDeleteOnTerminationChanged => 2,
         TagsDeleted or RulesRevoked or PrivateIpsChanged or NetworkInterfaceDetached
             or InstancesStateChanged { Kind: InstanceStateChange.Stopped } => 3,
         InstancesStateChanged or NetworkInterfaceDeleted or SecurityGroupDeleted => 4,
@@ -114,6 +114,7 @@ internal sealed class IndexBuilder
             case NetworkInterfaceAttached c: Attach(c.NetworkInterfaceId, c.InstanceId, c.AttachmentId, c.DeviceIndex, byLaunch: false); break;
             case NetworkInterfaceDetached c: Detach(c.AttachmentId); break;
             case NetworkInterfaceGroupsReplaced c: ReplaceGroups(Interface(c.NetworkInterfaceId), c.Groups); break;
+            case NetworkInterfaceDeleteOnTerminationChanged c: SetDeleteOnTermination(c); break;
             case InstanceGroupsReplaced c: ReplaceInstanceGroups(c); break;
             case PrivateIpsChanged c: ChangeAddresses(c); break;
             case SecurityGroupCreated c: CreateGroup(c, inEvidence: true); break;
@@ -171,7 +172,10 @@ internal sealed class IndexBuilder
             eni.Exists = true;
             eni.Deleted = false;
             eni.VpcId = ni.VpcId ?? info.VpcId ?? eni.VpcId;
-            eni.CreatedByLaunchOf = _event.Change is BaselineSnapshot ? null : info.InstanceId;
+
+            // AWS deletes an interface with its instance when the attachment says deleteOnTermination; interfaces
+            // created by the launch default to true, and snapshots and older events may not say.
+            eni.DeleteOnTermination = ni.DeleteOnTermination ?? (_event.Change is not BaselineSnapshot);
             ImmutableArray<GroupRef> groups = ni.Groups.IsDefaultOrEmpty ? info.Groups : ni.Groups;
             SetGroups(eni, groups);
             var ips = new List<string>(ni.PrivateIps);
@@ -214,9 +218,9 @@ internal sealed class IndexBuilder
                     {
                         MutableInterface eni = Interface(eniId);
                         DetachInterface(eni);
-                        if (eni.CreatedByLaunchOf == id)
+                        if (eni.DeleteOnTermination)
                         {
-                            // Interfaces created by the launch have deleteOnTermination; AWS logs no event for it.
+                            // AWS deletes these with the instance and logs no event for it.
                             DeleteInterface(eniId);
                         }
                     }
@@ -236,7 +240,7 @@ internal sealed class IndexBuilder
         }
 
         MutableInterface eni = Materialise(c.Interface);
-        eni.CreatedByLaunchOf = null;
+        eni.DeleteOnTermination = false;
 
         Record(eni.Id, $"created; addresses {string.Join(",", eni.Addresses.Keys)}; groups {string.Join(",", eni.Groups)}");
         _dirtyInterfaces.Add(eni);
@@ -285,6 +289,10 @@ internal sealed class IndexBuilder
         eni.Exists = true;
         eni.Instance = instanceId;
         eni.DeviceIndex = deviceIndex;
+        if (!byLaunch)
+        {
+            eni.DeleteOnTermination = false; // AttachNetworkInterface attachments default to false
+        }
         instance.Interfaces.Add(interfaceId);
         if (attachmentId is not null)
         {
@@ -298,6 +306,13 @@ internal sealed class IndexBuilder
         }
 
         _dirtyInterfaces.Add(eni);
+    }
+
+    private void SetDeleteOnTermination(NetworkInterfaceDeleteOnTerminationChanged c)
+    {
+        MutableInterface eni = Interface(c.NetworkInterfaceId);
+        eni.DeleteOnTermination = c.DeleteOnTermination;
+        Record(eni.Id, $"deleteOnTermination = {(c.DeleteOnTermination ? "true" : "false")}");
     }
 
     private void Detach(string attachmentId)
@@ -733,7 +748,7 @@ internal sealed class IndexBuilder
 
         foreach (NetworkInterfaceInfo ni in c.NetworkInterfaces)
         {
-            Materialise(ni);
+            Materialise(ni).DeleteOnTermination = ni.DeleteOnTermination ?? false;
         }
 
         foreach (InstanceInfo info in c.Instances)
@@ -891,7 +906,8 @@ internal sealed class IndexBuilder
 
         public int DeviceIndex { get; set; }
 
-        public string? CreatedByLaunchOf { get; set; }
+        /// <summary>Deleted together with the instance it is attached to (the attachment's deleteOnTermination).</summary>
+        public bool DeleteOnTermination { get; set; }
 
         public List<string> Groups { get; } = [];
 

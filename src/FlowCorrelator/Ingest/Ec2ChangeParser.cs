@@ -169,6 +169,7 @@ internal static class Ec2ChangeParser
             NetworkInterfaceId = id,
             AttachmentId = Str(attachment, "attachmentId"),
             DeviceIndex = Int(attachment, "deviceIndex") ?? Int(nic, "deviceIndex") ?? position,
+            DeleteOnTermination = Bool(attachment, "deleteOnTermination") ?? Bool(nic, "deleteOnTermination"),
             SubnetId = Str(nic, "subnetId"),
             VpcId = Str(nic, "vpcId"),
             PrivateIps = InterfaceAddresses(nic),
@@ -313,12 +314,18 @@ internal static class Ec2ChangeParser
         return new NetworkInterfaceAttached(eni, instance, Str(response, "attachmentId"), Int(request, "deviceIndex") ?? 1);
     }
 
-    private static NetworkInterfaceGroupsReplaced? ModifyNetworkInterfaceAttribute(JsonElement request, out string? problem)
+    private static Ec2Change? ModifyNetworkInterfaceAttribute(JsonElement request, out string? problem)
     {
         problem = null;
+        if (TryGet(request, "attachment", out JsonElement attachment) && Bool(attachment, "deleteOnTermination") is bool deleteOnTermination)
+        {
+            string? id = Require(Str(request, "networkInterfaceId"), "networkInterfaceId", out problem);
+            return id is null ? null : new NetworkInterfaceDeleteOnTerminationChanged(id, Str(attachment, "attachmentId"), deleteOnTermination);
+        }
+
         if (!TryGet(request, "groupSet", out _))
         {
-            return null; // another attribute (description, sourceDestCheck, attachment): not tracked
+            return null; // another attribute (description, sourceDestCheck): not tracked
         }
 
         string? eni = Require(Str(request, "networkInterfaceId"), "networkInterfaceId", out problem);

@@ -340,6 +340,7 @@ public sealed class SnapshotReader
             NetworkInterfaceId = id,
             AttachmentId = Str(attachment, "AttachmentId"),
             DeviceIndex = Int(attachment, "DeviceIndex") ?? position,
+            DeleteOnTermination = Bool(attachment, "DeleteOnTermination"),
             SubnetId = Str(nic, "SubnetId"),
             VpcId = Str(nic, "VpcId"),
             PrivateIps = [.. ips],

@@ -126,6 +126,9 @@ public sealed record NetworkInterfaceInfo
     /// <summary>Tags on the interface.</summary>
     public ImmutableArray<Tag> Tags { get; init; } = [];
 
+    /// <summary>The attachment's <c>deleteOnTermination</c>, when the event states it.</summary>
+    public bool? DeleteOnTermination { get; init; }
+
     /// <summary>Interface type (interface, lambda, nat_gateway, …).</summary>
     public string? InterfaceType { get; init; }
 }
@@ -204,6 +207,9 @@ public sealed record NetworkInterfaceDetached(string AttachmentId) : Ec2Change;
 
 /// <summary>ModifyNetworkInterfaceAttribute with a group set: the complete new set (replace, not merge).</summary>
 public sealed record NetworkInterfaceGroupsReplaced(string NetworkInterfaceId, ImmutableArray<GroupRef> Groups) : Ec2Change;
+
+/// <summary>ModifyNetworkInterfaceAttribute with an <c>attachment</c>: whether the interface goes with its instance.</summary>
+public sealed record NetworkInterfaceDeleteOnTerminationChanged(string NetworkInterfaceId, string? AttachmentId, bool DeleteOnTermination) : Ec2Change;
 
 /// <summary>ModifyInstanceAttribute with a group set: applies to the instance's primary interface.</summary>
 public sealed record InstanceGroupsReplaced(string InstanceId, ImmutableArray<GroupRef> Groups) : Ec2Change;

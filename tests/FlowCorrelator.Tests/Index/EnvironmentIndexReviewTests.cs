@@ -73,6 +73,25 @@ public sealed class EnvironmentIndexReviewTests
     }
 
     [Test]
+    public void Build_DeleteOnTermination_DecidesWhetherAnInterfaceOutlivesItsInstance()
+    {
+        var ev = new Events();
+        ev.Launch(100, Instance("i-0a", [],
+            Eni("eni-0a", "10.0.1.10", 0, null, "sg-1"),
+            Eni("eni-0b", "10.0.2.10", 1, null, "sg-1") with { DeleteOnTermination = false }));
+        ev.Add(150, "CreateNetworkInterface", new NetworkInterfaceCreated(Eni("eni-0c", "10.0.3.10", 0, null, "sg-1") with { AttachmentId = null }, ["sg-1"]));
+        ev.Add(160, "AttachNetworkInterface", new NetworkInterfaceAttached("eni-0c", "i-0a", "eni-attach-c", 2));
+        ev.Add(170, "ModifyNetworkInterfaceAttribute", new NetworkInterfaceDeleteOnTerminationChanged("eni-0c", "eni-attach-c", true));
+        ev.Terminate(300, "i-0a");
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        Assert.That(index.InterfaceAt(EniId.Parse("eni-0a"), At(300))!.Exists, Is.False, "launch default: deleted");
+        Assert.That(index.InterfaceAt(EniId.Parse("eni-0b"), At(300))!.Exists, Is.True, "deleteOnTermination false: survives");
+        Assert.That(index.InterfaceAt(EniId.Parse("eni-0c"), At(300))!.Exists, Is.False, "set to true after attaching: deleted");
+        Assert.That(index.InterfaceOfAddress(IpAddr.Parse("10.0.2.10"), At(300)), Is.EqualTo(EniId.Parse("eni-0b")));
+    }
+
+    [Test]
     public void IpNetwork_AbsentAddress_IsInNoBlock()
     {
         Assert.That(IpNetwork.Parse("::/0").Contains(IpAddr.None), Is.False);
