@@ -122,6 +122,16 @@ public sealed partial class CloudTrailReaderTests
     }
 
     [Test]
+    public void Read_ModifyNetworkInterfaceAttributeAttachment_YieldsDeleteOnTerminationChange()
+    {
+        var (events, report) = Read(Records(
+            Rec("e1", "ModifyNetworkInterfaceAttribute", """{"networkInterfaceId":"eni-1","attachment":{"attachmentId":"eni-attach-1","deleteOnTermination":true}}""", """{"requestId":"r","_return":true}""")));
+
+        Assert.That(events[0].Change, Is.EqualTo(new NetworkInterfaceDeleteOnTerminationChanged("eni-1", "eni-attach-1", true)));
+        Assert.That(report.Malformed, Is.Zero);
+    }
+
+    [Test]
     public void Read_ModifyInstanceAttributeGroupSet_YieldsInstanceGroupsReplaced()
     {
         var change = (InstanceGroupsReplaced)Single(Rec("e1", "ModifyInstanceAttribute", """{"instanceId":"i-1","groupSet":{"items":[{"groupId":"sg-c"}]}}""", """{"requestId":"r","_return":true}"""));
