@@ -108,6 +108,8 @@ public sealed class RuleDefinition
         if (spec.Cidr is { } cidr && IpNetwork.TryParse(cidr, out IpNetwork network))
         {
             Network = network;
+            HasNetwork = true;
+            ParsedNetwork = network;
         }
     }
 
@@ -125,6 +127,12 @@ public sealed class RuleDefinition
 
     /// <summary>Last port; -1 when absent.</summary>
     public int ToPort { get; }
+
+    /// <summary>True when the peer is a CIDR (then <see cref="ParsedNetwork"/> holds it): the per-record check reads these fields, not a nullable copy.</summary>
+    internal bool HasNetwork { get; }
+
+    /// <summary>The CIDR peer when <see cref="HasNetwork"/>.</summary>
+    internal IpNetwork ParsedNetwork { get; }
 
     /// <summary>The CIDR peer, parsed.</summary>
     public IpNetwork? Network { get; }

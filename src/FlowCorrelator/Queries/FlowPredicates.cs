@@ -53,9 +53,9 @@ public static class FlowPredicates
             return false;
         }
 
-        if (rule.Network is IpNetwork network)
+        if (rule.HasNetwork)
         {
-            return network.Contains(record.SrcAddr);
+            return rule.ParsedNetwork.Contains(record.SrcAddr);
         }
 
         return rule.Spec.ReferencedGroupId is { } referenced && index.AddressInGroup(record.SrcAddr, referenced, record.Start);
