@@ -23,13 +23,18 @@ public static class FlowPredicates
         }
 
         InterfaceState? state = index.InterfaceAt(record.InterfaceId, record.Start);
-        if (state is null || !state.Exists)
-        {
-            return null;
-        }
+        return state is { Exists: true } && IsInbound(state, record) ? state : null;
+    }
 
-        // With flow-direction the record says it; without it, inbound means addressed to the interface.
-        return record.Direction == FlowDirection.Ingress || state.HasAddress(record.DstAddr) ? state : null;
+    /// <summary>
+    /// Whether a record on an existing interface is inbound to it: with flow-direction the record says so; without
+    /// it, inbound means addressed to one of the interface's addresses at the time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsInbound(InterfaceState state, in FlowRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return record.Direction == FlowDirection.Ingress || (record.Direction == FlowDirection.Unknown && state.HasAddress(record.DstAddr));
     }
 
     /// <summary>Question 1's filter for an inbound record and its interface state.</summary>

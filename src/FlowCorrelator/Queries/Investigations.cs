@@ -397,14 +397,16 @@ public static class Investigations
                 return;
             }
 
-            InterfaceState? state = FlowPredicates.InboundState(index, record);
-            if (state is null)
+            // One lookup serves the coverage count, the inbound test and both questions.
+            InterfaceState? state = index.InterfaceAt(record.InterfaceId, record.Start);
+            if (state is not { Exists: true })
             {
-                if (index.InterfaceAt(record.InterfaceId, record.Start) is not { Exists: true })
-                {
-                    UnknownInterface++; // the rare path: inbound test failed or the interface is unknown; tell which
-                }
+                UnknownInterface++;
+                return;
+            }
 
+            if (!FlowPredicates.IsInbound(state, record))
+            {
                 return;
             }
 
