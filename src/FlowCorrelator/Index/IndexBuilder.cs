@@ -347,13 +347,9 @@ internal sealed class IndexBuilder
     {
         // A successful call on an interface proves it exists, even when it is older than the evidence.
         eni.Exists |= !eni.Deleted;
+        bool beforeKnown = eni.GroupsKnown;
         ImmutableArray<string> before = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        SetGroups(eni, groups);
-        foreach (GroupRef g in groups)
-        {
-            Group(g.GroupId).Record.AttachEvidence = true;
-        }
-
+        SetGroups(eni, groups); // also records the groups as attached
         ImmutableArray<string> after = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         _groupAttachments.Add(new GroupAttachment
         {
@@ -364,11 +360,14 @@ internal sealed class IndexBuilder
             InstanceId = eni.Instance ?? viaInstance,
             GroupsBefore = before,
             GroupsAfter = after,
-            Added = [.. after.Except(before, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-            Removed = [.. before.Except(after, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+
+            // When the evidence never saw the interface's groups, the earlier set is unknown, not empty: claim nothing.
+            Added = beforeKnown ? [.. after.Except(before, StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [],
+            Removed = beforeKnown ? [.. before.Except(after, StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [],
+            GroupsBeforeUnknown = !beforeKnown,
             Actor = _event.ActorArn,
         });
-        Record(eni.Id, $"groups {string.Join(",", before)} -> {string.Join(",", after)}");
+        Record(eni.Id, $"groups {(beforeKnown ? string.Join(",", before) : "(unknown)")} -> {string.Join(",", after)}");
         _dirtyInterfaces.Add(eni);
     }
 
@@ -398,8 +397,9 @@ internal sealed class IndexBuilder
             InstanceId = c.InstanceId,
             GroupsBefore = [],
             GroupsAfter = after,
-            Added = after,
+            Added = [],
             Removed = [],
+            GroupsBeforeUnknown = true,
             Actor = _event.ActorArn,
         });
         Record(c.InstanceId, $"groups -> {string.Join(",", after)} (primary interface unknown)");
@@ -431,6 +431,7 @@ internal sealed class IndexBuilder
     private void SetGroups(MutableInterface eni, ImmutableArray<GroupRef> groups)
     {
         eni.Groups.Clear();
+        eni.GroupsKnown = true;
         foreach (GroupRef g in groups)
         {
             NoteGroupName(g);
@@ -895,6 +896,9 @@ internal sealed class IndexBuilder
         public string Id { get; } = id;
 
         public bool Exists { get; set; }
+
+        /// <summary>True once the evidence has stated the interface's group set.</summary>
+        public bool GroupsKnown { get; set; }
 
         /// <summary>VPC, when the evidence says.</summary>
         public string? VpcId { get; set; }

@@ -127,6 +127,14 @@ public sealed record GroupAttachment
 
     /// <summary>Who made the call.</summary>
     public string? Actor { get; init; }
+
+    /// <summary>
+    /// True when the evidence never stated the interface's groups before this event (it is older than the trail and
+    /// no snapshot covers it): <see cref="GroupsBefore"/> is then empty and <see cref="Added"/>/<see cref="Removed"/>
+    /// claim nothing. Omitted from JSON when false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool GroupsBeforeUnknown { get; init; }
 }
 
 /// <summary>Question 4: a group with live ingress rules that no evidence shows attached.</summary>

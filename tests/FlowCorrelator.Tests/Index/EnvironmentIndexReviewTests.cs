@@ -43,6 +43,10 @@ public sealed class EnvironmentIndexReviewTests
         Assert.That(state, Is.Not.Null);
         Assert.That(state!.Exists, Is.True);
         Assert.That(state.Groups, Is.EqualTo(new[] { "sg-1" }));
+        FlowCorrelator.Queries.GroupAttachment row = index.GroupAttachments.Single();
+        Assert.That(row.GroupsBeforeUnknown, Is.True, "the earlier set was never stated");
+        Assert.That(row.Added, Is.Empty, "nothing is claimed as added when the earlier set is unknown");
+        Assert.That(row.GroupsAfter, Is.EqualTo(new[] { "sg-1" }));
     }
 
     [Test]
