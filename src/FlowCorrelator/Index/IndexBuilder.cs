@@ -557,6 +557,11 @@ internal sealed class IndexBuilder
                 removedById.Add(def);
                 AddRuleChange(def, "removed");
             }
+            else if (group.DirectionUnknown.Remove(ruleId, out SecurityGroupRuleSpec? undirected))
+            {
+                // The revoke's direction settles the rule's; it was never in the state, so only the row remains.
+                AddRuleChange(undirected with { IsEgress = c.IsEgress }, "removed");
+            }
             else
             {
                 AddRuleChange(new SecurityGroupRuleSpec { RuleId = ruleId, GroupId = c.GroupId, IsEgress = c.IsEgress, Protocol = -1 }, "removed", definitionKnown: false);
@@ -599,10 +604,19 @@ internal sealed class IndexBuilder
             MutableGroup group = Group(groupId);
             bool known = group.Live.TryGetValue(spec.RuleId, out SecurityGroupRuleSpec? existing);
             group.Histories.TryGetValue(spec.RuleId, out RuleHistory? history);
-            bool isEgress = existing?.IsEgress ?? history?.IsEgress ?? false;
-            SecurityGroupRuleSpec def = spec with { GroupId = groupId, IsEgress = isEgress };
+            if (!known && history is null)
+            {
+                // ModifySecurityGroupRules does not say the direction, and the evidence never saw this rule: keep it
+                // aside (reported, never in the ingress state) until a later event says which way it points.
+                SecurityGroupRuleSpec undirected = spec with { GroupId = groupId };
+                group.DirectionUnknown[spec.RuleId] = undirected;
+                AddRuleChange(undirected, "modified", directionKnown: false);
+                continue;
+            }
+
+            SecurityGroupRuleSpec def = spec with { GroupId = groupId, IsEgress = existing?.IsEgress ?? history!.IsEgress };
             AddOrReplaceRule(group, def);
-            AddRuleChange(def, "modified", directionKnown: known || history is not null);
+            AddRuleChange(def, "modified");
         }
     }
 
@@ -939,6 +953,9 @@ internal sealed class IndexBuilder
         public GroupRecord Record { get; } = record;
 
         public Dictionary<string, SecurityGroupRuleSpec> Live { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Rules known only from ModifySecurityGroupRules, whose direction no event has stated.</summary>
+        public Dictionary<string, SecurityGroupRuleSpec> DirectionUnknown { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Parsed form of each live ingress rule, built once per definition (not once per snapshot).</summary>
         public SortedDictionary<string, RuleDefinition> LiveIngress { get; } = new(StringComparer.Ordinal);

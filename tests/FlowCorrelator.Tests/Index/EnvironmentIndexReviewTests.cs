@@ -96,6 +96,21 @@ public sealed class EnvironmentIndexReviewTests
     }
 
     [Test]
+    public void Build_ModifyOfARuleOlderThanTheEvidence_IsReportedButNotAssumedIngress()
+    {
+        var ev = new Events();
+        ev.Launch(100, Instance("i-0a", [], Eni("eni-0a", "10.0.1.10", groups: ["sg-1"])));
+        ev.Add(200, "ModifySecurityGroupRules", new RulesModified("sg-1", [Tcp("sgr-old", "sg-1", 443, 443, "0.0.0.0/0")]));
+        ev.Add(300, "RevokeSecurityGroupEgress", new RulesRevoked("sg-1", true, ["sgr-old"], []));
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        Assert.That(index.IngressRulesAt("sg-1", At(250)).ToArray(), Is.Empty, "direction unknown: not in the ingress state");
+        Assert.That(index.RuleChanges.Select(r => (r.Change, r.Direction)), Is.EqualTo(new[] { ("modified", "unknown"), ("removed", "egress") }));
+        Assert.That(FlowCorrelator.Queries.Investigations.UnusedGroups(index), Is.Empty);
+        Assert.That(FlowCorrelator.Queries.Investigations.RuleUsage(index, []), Is.Empty);
+    }
+
+    [Test]
     public void IpNetwork_AbsentAddress_IsInNoBlock()
     {
         Assert.That(IpNetwork.Parse("::/0").Contains(IpAddr.None), Is.False);
