@@ -92,6 +92,14 @@ public sealed class Workspace
             diagnostics.Add(FileReport.Skipped(digest.Name, LogFileKind.CloudTrailDigest, "CloudTrail digest file (integrity validation), skipped"));
         }
 
+        foreach (LogInput unknown in inputs.Unknown)
+        {
+            // Reported, not read: the user pointed at it, so its absence from the answers must be visible.
+            FileReport report = FileReport.Skipped(unknown.Name, LogFileKind.Unknown, "binary");
+            report.Fail(new InputProblem(unknown.Name, 0, 0, ProblemReason.UnsupportedFormat, "not a flow-log, CloudTrail or snapshot file (binary content); skipped", null));
+            diagnostics.Add(report);
+        }
+
         return new Workspace(inputs, EnvironmentIndex.Build(events), diagnostics, trail, options);
     }
 

@@ -231,6 +231,12 @@ public static class LogSources
             return input.Name.Contains(".json", StringComparison.OrdinalIgnoreCase) ? LogFileKind.CloudTrail : LogFileKind.FlowLog;
         }
 
+        if (span.IndexOf((byte)0) >= 0 && span.IndexOf((byte)'\n') < 0)
+        {
+            // NUL bytes and no line in the first 8 KiB: not text, not gzip, not Parquet (an image, an archive of another kind).
+            return LogFileKind.Unknown;
+        }
+
         if (span[0] is (byte)'{' or (byte)'[')
         {
             if (Contains(span, "\"digestPublicKeyFingerprint\"") || Contains(span, "\"digestStartTime\""))

@@ -67,3 +67,30 @@ public sealed class LogArchivesTests
         TarFile.CreateFromDirectory(folder, stream, includeBaseDirectory: false);
     }
 }
+
+public sealed class UnrecognisedFileTests
+{
+    [Test]
+    public void Load_BinaryFileBesideTheLogs_IsReportedAsSkippedNotReadAsFlowLines()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "fc-unknown-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "picture.png"), [0x89, (byte)'P', (byte)'N', (byte)'G', 0, 0, 0, 13, 0, 1, 2, 3]);
+            File.WriteAllText(Path.Combine(dir, "a.log"), "2 123456789010 eni-0a 10.0.0.1 10.0.0.2 1 22 6 1 40 1418530010 1418530070 ACCEPT OK\n");
+            Workspace ws = Workspace.Load([dir]);
+            ws.Investigate();
+
+            Assert.That(ws.Inputs.Unknown.Select(i => Path.GetFileName(i.Name)), Is.EqualTo(new[] { "picture.png" }));
+            FileReport png = ws.Diagnostics.Files.Single(f => f.Path.EndsWith("picture.png", StringComparison.Ordinal));
+            Assert.That(png.FatalError!.Reason, Is.EqualTo(ProblemReason.UnsupportedFormat));
+            Assert.That(ws.Diagnostics.HasProblems, Is.True, "the user is told a file was not read");
+            Assert.That(ws.Diagnostics.Files.Single(f => f.Path.EndsWith("a.log", StringComparison.Ordinal)).Records, Is.EqualTo(1));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
