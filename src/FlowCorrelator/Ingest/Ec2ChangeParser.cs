@@ -420,10 +420,25 @@ internal static class Ec2ChangeParser
 
     private static SecurityGroupRuleSpec? ResponseRule(JsonElement item, string? requestGroup, bool isEgress, ref string? problem)
     {
-        string? group = Str(item, "groupId") ?? requestGroup;
-        if (group is null || !SecurityGroupRuleSpec.TryParseProtocol(Str(item, "ipProtocol"), out int protocol))
+        SecurityGroupRuleSpec? rule = RuleFromDescription(item, requestGroup, isEgress);
+        if (rule is null)
         {
             problem = "securityGroupRuleSet item without groupId or with an unknown ipProtocol";
+        }
+
+        return rule;
+    }
+
+    /// <summary>
+    /// A rule as AWS describes one: a CloudTrail <c>securityGroupRuleSet</c> item (camelCase) or a
+    /// <c>describe-security-group-rules</c> entry (PascalCase); names match case-insensitively. Null when the group or
+    /// the protocol is missing.
+    /// </summary>
+    internal static SecurityGroupRuleSpec? RuleFromDescription(JsonElement item, string? defaultGroup, bool defaultEgress)
+    {
+        string? group = Str(item, "groupId") ?? defaultGroup;
+        if (string.IsNullOrEmpty(group) || !SecurityGroupRuleSpec.TryParseProtocol(Str(item, "ipProtocol"), out int protocol))
+        {
             return null;
         }
 
@@ -431,7 +446,7 @@ internal static class Ec2ChangeParser
         {
             RuleId = Str(item, "securityGroupRuleId"),
             GroupId = group,
-            IsEgress = Bool(item, "isEgress") ?? isEgress,
+            IsEgress = Bool(item, "isEgress") ?? defaultEgress,
             Protocol = protocol,
             FromPort = protocol == -1 ? null : Int(item, "fromPort"),
             ToPort = protocol == -1 ? null : Int(item, "toPort"),

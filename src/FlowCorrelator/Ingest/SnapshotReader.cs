@@ -224,28 +224,15 @@ public sealed class SnapshotReader
             recognised = true;
             foreach (JsonElement rule in Items(sgrs))
             {
-                string? groupId = Str(rule, "GroupId");
-                if (string.IsNullOrEmpty(groupId) || !SecurityGroupRuleSpec.TryParseProtocol(Str(rule, "IpProtocol"), out int protocol))
+                SecurityGroupRuleSpec? spec = Ec2ChangeParser.RuleFromDescription(rule, defaultGroup: null, defaultEgress: false);
+                if (spec is null)
                 {
                     Problem(report, "a security group rule without GroupId or with an unknown IpProtocol");
                     continue;
                 }
 
                 report.Records++;
-                rules.Add(new SecurityGroupRuleSpec
-                {
-                    RuleId = Str(rule, "SecurityGroupRuleId"),
-                    GroupId = groupId,
-                    IsEgress = Bool(rule, "IsEgress") ?? false,
-                    Protocol = protocol,
-                    FromPort = protocol == -1 ? null : Int(rule, "FromPort"),
-                    ToPort = protocol == -1 ? null : Int(rule, "ToPort"),
-                    CidrIpv4 = Str(rule, "CidrIpv4"),
-                    CidrIpv6 = Str(rule, "CidrIpv6"),
-                    PrefixListId = Str(rule, "PrefixListId"),
-                    ReferencedGroupId = TryGet(rule, "ReferencedGroupInfo", out JsonElement referenced) ? Str(referenced, "GroupId") : null,
-                    Description = Str(rule, "Description"),
-                });
+                rules.Add(spec);
             }
         }
 
