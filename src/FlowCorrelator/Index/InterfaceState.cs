@@ -107,7 +107,6 @@ public sealed class RuleDefinition
         ToPort = spec.ToPort ?? -1;
         if (spec.Cidr is { } cidr && IpNetwork.TryParse(cidr, out IpNetwork network))
         {
-            Network = network;
             HasNetwork = true;
             ParsedNetwork = network;
         }
@@ -135,7 +134,7 @@ public sealed class RuleDefinition
     internal IpNetwork ParsedNetwork { get; }
 
     /// <summary>The CIDR peer, parsed.</summary>
-    public IpNetwork? Network { get; }
+    public IpNetwork? Network => HasNetwork ? ParsedNetwork : null;
 
     /// <summary>Dense number of <see cref="RuleId"/> within its index (see <c>EnvironmentIndex.RuleIds</c>); set when the index is frozen.</summary>
     internal int Ordinal { get; set; }

@@ -352,16 +352,7 @@ internal static class Ec2ChangeParser
             return null;
         }
 
-        var ips = new List<string>();
-        IEnumerable<JsonElement> listed = Items(request, "privateIpAddressesSet").Concat(Items(response, "assignedPrivateIpAddressesSet"));
-        foreach (JsonElement item in listed)
-        {
-            string? ip = item.ValueKind == JsonValueKind.String ? item.GetString() : Str(item, "privateIpAddress");
-            if (!string.IsNullOrEmpty(ip) && !ips.Contains(ip))
-            {
-                ips.Add(ip);
-            }
-        }
+        List<string> ips = DistinctValues(Items(request, "privateIpAddressesSet").Concat(Items(response, "assignedPrivateIpAddressesSet")), "privateIpAddress");
 
         if (ips.Count == 0)
         {
@@ -647,17 +638,25 @@ internal static class Ec2ChangeParser
         return new RulesModified(groupId, [.. rules]);
     }
 
-    private static Ec2Change? Tagging(JsonElement request, bool delete, out string? problem)
+    /// <summary>Distinct non-empty values of list items written either as plain strings or as objects with <paramref name="key"/>.</summary>
+    private static List<string> DistinctValues(IEnumerable<JsonElement> items, string key)
     {
-        var ids = new List<string>();
-        foreach (JsonElement item in Items(request, "resourcesSet"))
+        var values = new List<string>();
+        foreach (JsonElement item in items)
         {
-            string? id = item.ValueKind == JsonValueKind.String ? item.GetString() : Str(item, "resourceId");
-            if (!string.IsNullOrEmpty(id) && !ids.Contains(id))
+            string? value = item.ValueKind == JsonValueKind.String ? item.GetString() : Str(item, key);
+            if (!string.IsNullOrEmpty(value) && !values.Contains(value))
             {
-                ids.Add(id);
+                values.Add(value);
             }
         }
+
+        return values;
+    }
+
+    private static Ec2Change? Tagging(JsonElement request, bool delete, out string? problem)
+    {
+        List<string> ids = DistinctValues(Items(request, "resourcesSet"), "resourceId");
 
         if (ids.Count == 0)
         {
