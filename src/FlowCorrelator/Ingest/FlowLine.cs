@@ -10,6 +10,7 @@ public readonly ref struct FlowLine
 {
     private readonly ReadOnlySpan<byte> _text;
     private readonly ReadOnlySpan<Range> _fields;
+    private readonly ReadOnlySpan<int> _ends;
     private readonly IReadOnlyList<string?>? _values;
 
     internal FlowLine(FlowLogSchema schema, ReadOnlySpan<byte> text, ReadOnlySpan<Range> fields, long lineNumber)
@@ -17,6 +18,15 @@ public readonly ref struct FlowLine
         Schema = schema;
         _text = text;
         _fields = fields;
+        LineNumber = lineNumber;
+    }
+
+    /// <summary>A line split by the block scanner: <paramref name="fieldEnds"/>[i] is where column i ends (a space or the line end).</summary>
+    internal FlowLine(FlowLogSchema schema, ReadOnlySpan<byte> text, ReadOnlySpan<int> fieldEnds, long lineNumber)
+    {
+        Schema = schema;
+        _text = text;
+        _ends = fieldEnds;
         LineNumber = lineNumber;
     }
 
@@ -34,7 +44,7 @@ public readonly ref struct FlowLine
     public long LineNumber { get; }
 
     /// <summary>The raw UTF-8 of a column (empty for Parquet rows).</summary>
-    public ReadOnlySpan<byte> RawField(int column) => _values is null ? _text[_fields[column]] : default;
+    public ReadOnlySpan<byte> RawField(int column) => _values is null ? Field(column) : default;
 
     /// <summary>A column as text; <c>null</c> for <c>-</c> or a missing value.</summary>
     public string? GetText(int column)
@@ -44,8 +54,19 @@ public readonly ref struct FlowLine
             return _values[column];
         }
 
-        ReadOnlySpan<byte> f = _text[_fields[column]];
+        ReadOnlySpan<byte> f = Field(column);
         return f.Length == 1 && f[0] == '-' ? null : Encoding.UTF8.GetString(f);
+    }
+
+    private ReadOnlySpan<byte> Field(int column)
+    {
+        if (_ends.IsEmpty)
+        {
+            return _text[_fields[column]];
+        }
+
+        int start = column == 0 ? 0 : _ends[column - 1] + 1;
+        return _text[start.._ends[column]];
     }
 }
 

@@ -148,6 +148,215 @@ internal static class FlowLineParser
         return true;
     }
 
+    /// <summary>
+    /// The default v2 happy path over a line the block scanner already split: <paramref name="ends"/>[i] is where
+    /// column i ends, relative to <paramref name="lineStart"/> (a space, or the line end for the last column). Numbers
+    /// are read eight digits at a time and the interface id as one vector; anything unusual returns false, and the
+    /// caller sends the line to <see cref="ParseDefaultV2"/>, so outcomes of odd lines are exactly the general parser's.
+    /// </summary>
+    /// <remarks>
+    /// Reads up to 8 bytes before a field, which lie inside <paramref name="buffer"/> whenever the field ends at 8 or
+    /// more: the digit readers check that and fall back to a loop otherwise.
+    /// </remarks>
+    internal static bool TryParseDefaultV2Split(byte[] buffer, int lineStart, ReadOnlySpan<int> ends, out FlowRecord record)
+    {
+        Unsafe.SkipInit(out record);
+        if (ends.Length < V2FieldCount)
+        {
+            return false;
+        }
+
+        ref byte b = ref MemArray(buffer);
+        int e0 = lineStart + ends[0], e1 = lineStart + ends[1], e2 = lineStart + ends[2], e3 = lineStart + ends[3];
+        int e4 = lineStart + ends[4], e5 = lineStart + ends[5], e6 = lineStart + ends[6], e7 = lineStart + ends[7];
+        int e8 = lineStart + ends[8], e9 = lineStart + ends[9], e10 = lineStart + ends[10], e11 = lineStart + ends[11];
+        int e12 = lineStart + ends[12], e13 = lineStart + ends[13];
+
+        // version: one digit in every real file. The interface id is the one field no reader below rejects when empty
+        // (two spaces in a row), which the general parser counts as a missing field.
+        uint version = (uint)(Unsafe.Add(ref b, lineStart) - '0');
+        if (e0 - lineStart != 1 || version > 9 || e2 - e1 < 2)
+        {
+            return false;
+        }
+
+        ProblemReason ignored = default;
+        if (!SwarDigits(buffer, e0 + 1, e1, out ulong account) ||
+            !SwarDigits(buffer, e4 + 1, e5, out ulong srcPort) || srcPort > 65535 ||
+            !SwarDigits(buffer, e5 + 1, e6, out ulong dstPort) || dstPort > 65535 ||
+            !SwarDigits(buffer, e6 + 1, e7, out ulong protocol) || protocol > 255 ||
+            !SwarDigits(buffer, e7 + 1, e8, out ulong packets) ||
+            !SwarDigits(buffer, e8 + 1, e9, out ulong bytes) ||
+            !SwarDigits(buffer, e9 + 1, e10, out ulong start) ||
+            !SwarDigits(buffer, e10 + 1, e11, out ulong end) ||
+            !TryAddressInBuffer(buffer, e2 + 1, e3, out IpAddr src, ref ignored) ||
+            !TryAddressInBuffer(buffer, e3 + 1, e4, out IpAddr dst, ref ignored) ||
+            e13 - e12 != 3 || Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, e12 + 1)) != StatusOk)
+        {
+            return false;
+        }
+
+        FlowAction action;
+        if (e12 - e11 != 7)
+        {
+            return false;
+        }
+
+        ulong word = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, e11 + 1)) | ((ulong)Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, e11 + 5)) << 32);
+        if (word == ActionAccept)
+        {
+            action = FlowAction.Accept;
+        }
+        else if (word == ActionReject)
+        {
+            action = FlowAction.Reject;
+        }
+        else
+        {
+            return false;
+        }
+
+        record = new FlowRecord
+        {
+            Version = (int)version,
+            AccountId = (long)account,
+            InterfaceId = EniId.FromUtf8(buffer.AsSpan(e1 + 1, e2 - e1 - 1)),
+            SrcAddr = src,
+            DstAddr = dst,
+            SrcPort = (int)srcPort,
+            DstPort = (int)dstPort,
+            Protocol = (int)protocol,
+            Packets = (long)packets,
+            Bytes = (long)bytes,
+            Start = ScaleTime((long)start),
+            End = ScaleTime((long)end),
+            Action = action,
+            LogStatus = FlowLogStatus.Ok,
+            Direction = FlowDirection.Unknown,
+            TcpFlags = -1,
+            TrafficPath = -1,
+        };
+        return true;
+    }
+
+    private const ushort StatusOk = 'O' | ('K' << 8);
+    private const ulong ActionAccept = 'A' | ('C' << 8) | ('C' << 16) | ((ulong)'E' << 24) | ((ulong)'P' << 32) | ((ulong)'T' << 40);
+    private const ulong ActionReject = 'R' | ('E' << 8) | ('J' << 16) | ((ulong)'E' << 24) | ((ulong)'C' << 32) | ((ulong)'T' << 40);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref byte MemArray(byte[] buffer) => ref MemoryMarshal.GetArrayDataReference(buffer);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long ScaleTime(long value) => value >= MillisecondThreshold ? value / 1000 : value;
+
+    /// <summary>An address field: IPv4 without branches on the octet lengths, anything else through <see cref="TryAddress"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryAddressInBuffer(byte[] buffer, int from, int to, out IpAddr value, ref ProblemReason reason)
+    {
+        if (TryV4InBuffer(buffer, from, to, out uint v4))
+        {
+            value = IpAddr.FromV4(v4);
+            return true;
+        }
+
+        return TryAddress(buffer.AsSpan(from, to - from), out value, ref reason);
+    }
+
+    /// <summary>
+    /// Dotted-quad IPv4 in <paramref name="buffer"/>[from..to) the way <see cref="IpAddr.TryParseV4"/> reads it (four
+    /// octets of 1–3 digits, no leading zeros, each at most 255), but with no branch per character: a vector compare
+    /// finds the three dots, and each octet is one 4-byte load read as digits. Random octet lengths made the digit
+    /// loop mispredict several times per address. False means "not taken here", never "invalid".
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryV4InBuffer(byte[] buffer, int from, int to, out uint value)
+    {
+        value = 0;
+        int length = to - from;
+        if (!Vector128.IsHardwareAccelerated || from < 4 || (uint)(length - 7) > 8 || buffer.Length - from < 16)
+        {
+            return false;
+        }
+
+        ref byte b = ref MemArray(buffer);
+        uint dots = Vector128.Equals(Vector128.LoadUnsafe(ref b, (nuint)from), Vector128.Create((byte)'.')).ExtractMostSignificantBits() & ((1u << length) - 1);
+        if (BitOperations.PopCount(dots) != 3)
+        {
+            return false;
+        }
+
+        int d1 = BitOperations.TrailingZeroCount(dots);
+        dots &= dots - 1;
+        int d2 = BitOperations.TrailingZeroCount(dots);
+        dots &= dots - 1;
+        int d3 = BitOperations.TrailingZeroCount(dots);
+        bool ok = Octet(ref b, from, from + d1, out uint o1) & Octet(ref b, from + d1 + 1, from + d2, out uint o2) &
+            Octet(ref b, from + d2 + 1, from + d3, out uint o3) & Octet(ref b, from + d3 + 1, to, out uint o4);
+        value = (o1 << 24) | (o2 << 16) | (o3 << 8) | o4;
+        return ok;
+    }
+
+    /// <summary>One octet in [from..to): 1–3 digits ending at <paramref name="to"/> (≥ 4), no leading zero, at most 255.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Octet(ref byte b, int from, int to, out uint value)
+    {
+        int length = to - from;
+        uint v = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, to - 4));
+        int padBits = (4 - length) * 8; // 8..24 for a valid length; the bytes below the octet become '0'
+        uint below = (uint)((1UL << (padBits & 63)) - 1);
+        v = (v & ~below) | (0x30303030u & below);
+        const uint High = 0xF0F0F0F0u, Zeros = 0x30303030u;
+        uint d = v - Zeros;
+        value = (((d >> 8) & 0xFF) * 100) + (((d >> 16) & 0xFF) * 10) + (d >> 24);
+        uint leading = (v >> (padBits & 31)) & 0xFF; // the octet's first character
+        return ((uint)(length - 1) < 3) & ((v & High) == Zeros) & (((v + 0x06060606u) & High) == Zeros) &
+            (value <= 255) & ((length == 1) | (leading != '0'));
+    }
+
+    /// <summary>
+    /// The unsigned decimal in <paramref name="buffer"/>[from..to): 1 to 16 digits, eight at a time (SWAR: one
+    /// 64-bit load, a validity test on all eight bytes, three multiply-shift steps). Longer or odd fields, and fields
+    /// too close to the buffer start for the 8-byte load, go through the digit loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SwarDigits(byte[] buffer, int from, int to, out ulong value)
+    {
+        int length = to - from;
+        if (from >= 8 && (uint)(length - 1) < 8)
+        {
+            return Swar8(ref MemArray(buffer), to, length, out value);
+        }
+
+        if (from >= 8 && (uint)(length - 9) < 8)
+        {
+            bool ok = Swar8(ref MemArray(buffer), to - 8, length - 8, out ulong high) & Swar8(ref MemArray(buffer), to, 8, out ulong low);
+            value = (high * 100_000_000) + low;
+            return ok;
+        }
+
+        bool digits = TryDigits(buffer.AsSpan(from, length), out long v);
+        value = (ulong)v;
+        return digits;
+    }
+
+    /// <summary>The <paramref name="length"/> (1–8) digits ending at <paramref name="to"/>; needs to ≥ 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Swar8(ref byte buffer, int to, int length, out ulong value)
+    {
+        ulong v = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref buffer, to - 8));
+
+        // The field is the top `length` bytes (little-endian); the bytes below it become '0' so eight digits remain.
+        ulong below = (1UL << ((8 - length) * 8)) - 1;
+        v = (v & ~below) | (0x3030303030303030UL & below);
+        const ulong High = 0xF0F0F0F0F0F0F0F0UL, Zeros = 0x3030303030303030UL;
+        bool ok = (v & High) == Zeros && ((v + 0x0606060606060606UL) & High) == Zeros;
+        v -= Zeros;
+        v = ((v * 10) + (v >> 8)) & 0x00FF00FF00FF00FFUL;
+        v = ((v * 100) + (v >> 16)) & 0x0000FFFF0000FFFFUL;
+        value = ((v * 10000) + (v >> 32)) & 0xFFFFFFFFUL;
+        return ok;
+    }
+
     /// <summary>Column <paramref name="i"/>; the ranges come from <see cref="SplitSingleSpaces"/>, so none counts from the end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> line, Span<Range> fields, int i)

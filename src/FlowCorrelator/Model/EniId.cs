@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace FlowCorrelator;
@@ -17,6 +20,7 @@ public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
     private static readonly ConcurrentDictionary<ulong, string> s_internNames = new();
     private static long s_nextIntern;
     private const int MaxInterned = 100_000;
+    private const uint EniPrefix = 'e' | ('n' << 8) | ('i' << 16) | ('-' << 24); // "eni-" read little-endian
 
     private readonly ulong _high;
     private readonly ulong _low;
@@ -37,6 +41,11 @@ public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static EniId FromUtf8(ReadOnlySpan<byte> utf8)
     {
+        if (utf8.Length == 4 + 17 && TryFromUtf8Long(utf8, out EniId id))
+        {
+            return id;
+        }
+
         if (utf8.Length > 4 && utf8.Length <= 4 + MaxHexDigits && utf8[0] == 'e' && utf8[1] == 'n' && utf8[2] == 'i' && utf8[3] == '-')
         {
             ReadOnlySpan<byte> hex = utf8[4..];
@@ -66,6 +75,39 @@ public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
         }
 
         return utf8.IsEmpty ? None : Intern(utf8);
+    }
+
+    /// <summary>
+    /// The current id shape, <c>eni-</c> plus 17 hex digits (every flow record carries one): the last 16 digits are
+    /// decoded in one 16-byte vector instead of a loop of 17 dependent shifts. Same value as the general loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryFromUtf8Long(ReadOnlySpan<byte> utf8, out EniId id)
+    {
+        id = default;
+        ref byte first = ref MemoryMarshal.GetReference(utf8);
+        if (!Vector128.IsHardwareAccelerated || Unsafe.ReadUnaligned<uint>(ref first) != EniPrefix)
+        {
+            return false;
+        }
+
+        int top = HexValue(Unsafe.Add(ref first, 4));
+        Vector128<byte> text = Vector128.LoadUnsafe(ref first, 5);
+        Vector128<byte> digit = text - Vector128.Create((byte)'0');
+        Vector128<byte> letter = (text | Vector128.Create((byte)0x20)) - Vector128.Create((byte)'a');
+        Vector128<byte> isDigit = Vector128.LessThanOrEqual(digit, Vector128.Create((byte)9));
+        Vector128<byte> isLetter = Vector128.LessThanOrEqual(letter, Vector128.Create((byte)5));
+        if (top < 0 || (isDigit | isLetter) != Vector128<byte>.AllBitsSet)
+        {
+            return false;
+        }
+
+        // Nibbles in text order; each pair (high nibble first) becomes one byte, then the 8 bytes are read big-endian.
+        Vector128<ushort> nibbles = Vector128.ConditionalSelect(isDigit, digit, letter + Vector128.Create((byte)10)).AsUInt16();
+        Vector128<ushort> pairs = ((nibbles & Vector128.Create((ushort)0xFF)) << 4) | (nibbles >> 8);
+        ulong low = BinaryPrimitives.ReverseEndianness(Vector128.Narrow(pairs, pairs).AsUInt64().ToScalar());
+        id = new EniId(((ulong)17 << 56) | (uint)top, low);
+        return true;
     }
 
     /// <summary>Parses an interface id.</summary>

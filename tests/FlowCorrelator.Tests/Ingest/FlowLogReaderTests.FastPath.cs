@@ -1,0 +1,126 @@
+using System.Text;
+using FlowCorrelator.Ingest;
+
+namespace FlowCorrelator.Tests.Ingest;
+
+/// <summary>
+/// The default-v2 block scanner and its field readers (eight digits at a time, branch-free IPv4, vector interface
+/// ids) against the general line parser, on lines built to sit on every edge those readers have: digit counts around
+/// 8 and 16, characters just outside '0'..'9' and the hex ranges, octets with leading zeros or above 255, wrong dot
+/// counts, odd spacing, carriage returns, and lines starting at every offset of the 32-byte blocks.
+/// </summary>
+public sealed partial class FlowLogReaderTests
+{
+    private static readonly string[] s_addressOctets = ["", "0", "00", "01", "9", "10", "99", "100", "199", "200", "249", "255", "256", "300", "999", "1000", "x", "1/", "1:"];
+    private static readonly string[] s_words = ["ACCEPT", "REJECT", "ACCEPt", "REJECTED", "ACCEP", "-", "OK", "NODATA", "SKIPDATA", "OKAY", "O", "unknown", "2001:db8::1", "::ffff:10.0.0.1"];
+
+    [TestCase(1, 1)]
+    [TestCase(2, 7)]
+    [TestCase(3, 4093)]
+    [TestCase(4, 65537)]
+    public void Read_RandomLines_BlockScannerEqualsLineByLineParser(int seed, int chunk)
+    {
+        var random = new Random(seed);
+        var lines = new List<string> { Line(0) }; // the first line always goes line by line (header, byte order mark)
+        for (int i = 1; i < 6000; i++)
+        {
+            lines.Add(RandomLine(random, i));
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n");
+        var (sink, report) = ReadInput(new LogInput("r.log", _ => new ChunkedStream(bytes, chunk)), ReaderOptions.Default with { MaxSamplesPerFile = 10_000 });
+
+        var expectedRecords = new List<FlowRecord>();
+        var expectedTexts = new List<string?[]>();
+        var expectedLines = new List<long>();
+        var expectedProblems = new List<(long Line, ProblemReason Reason)>();
+        FlowField[] columns = FlowLineParser.DefaultV2Columns;
+        for (int i = 0; i < lines.Count; i++)
+        {
+            byte[] line = Encoding.UTF8.GetBytes(lines[i]);
+            var fields = new Range[FlowLogSchema.MaxColumns];
+            LineOutcome outcome = FlowLineParser.Parse(line, columns, fields, out int count, out FlowRecord record, out ProblemReason reason, out _);
+            if (outcome == LineOutcome.Record)
+            {
+                expectedRecords.Add(record);
+                expectedTexts.Add([.. fields.Take(count).Select(r => Encoding.UTF8.GetString(line[r])).Select(t => t == "-" ? null : t)]);
+                expectedLines.Add(i + 1);
+            }
+            else if (outcome == LineOutcome.Malformed)
+            {
+                expectedProblems.Add((i + 1, reason));
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(expectedRecords, Has.Count.GreaterThan(1500), "the generator must keep most lines valid");
+            Assert.That(expectedProblems, Has.Count.GreaterThan(500), "and break many");
+            Assert.That(sink.Records, Is.EqualTo(expectedRecords));
+            Assert.That(sink.Texts, Is.EqualTo(expectedTexts));
+            Assert.That(sink.LineNumbers, Is.EqualTo(expectedLines));
+            Assert.That(report.Samples.Select(p => (p.Line, p.Reason)), Is.EqualTo(expectedProblems));
+            Assert.That(report.Lines, Is.EqualTo(lines.Count));
+        });
+    }
+
+    /// <summary>A valid line most of the time; otherwise one or two fields replaced by an edge case, or the spacing broken.</summary>
+    private static string RandomLine(Random random, int i)
+    {
+        string[] f = Line(i).Split(' ');
+        f[1] = Digits(random, random.Next(1, 19)); // account ids of every length around the 8- and 16-digit steps
+        f[2] = "eni-" + Hex(random, random.Next(100) < 80 ? 17 : random.Next(1, 31));
+        f[3] = random.Next(100) < 70 ? Address(random, valid: true) : Address(random, valid: false);
+        f[4] = random.Next(100) < 70 ? Address(random, valid: true) : Address(random, valid: false);
+        int edits = random.Next(100) < 60 ? 0 : random.Next(1, 3);
+        for (int e = 0; e < edits; e++)
+        {
+            int column = random.Next(f.Length);
+            f[column] = random.Next(6) switch
+            {
+                0 => Digits(random, random.Next(0, 21)),
+                1 => Corrupt(random, Digits(random, random.Next(1, 17))),
+                2 => s_words[random.Next(s_words.Length)],
+                3 => "eni-" + Corrupt(random, Hex(random, 17)),
+                4 => Address(random, valid: false),
+                _ => string.Empty,
+            };
+        }
+
+        string line = string.Join(random.Next(100) < 97 ? " " : "  ", f);
+        return random.Next(100) switch
+        {
+            0 => line + "\r",
+            1 => " " + line,
+            2 => line + " ",
+            3 => line + " extra",
+            4 => line[..line.LastIndexOf(' ')],
+            5 => line.Replace(' ', '\t'),
+            6 => string.Empty,
+            _ => line,
+        };
+    }
+
+    private static string Digits(Random random, int count) => new([.. Enumerable.Range(0, count).Select(_ => (char)('0' + random.Next(10)))]);
+
+    private static string Hex(Random random, int count) => new([.. Enumerable.Range(0, count).Select(_ => "0123456789abcdefABCDEF"[random.Next(22)])]);
+
+    /// <summary>One character replaced by a neighbour of the valid ranges ('/' and ':' around digits, '`' 'g' '@' 'G' around hex).</summary>
+    private static string Corrupt(Random random, string text)
+    {
+        char[] chars = text.ToCharArray();
+        chars[random.Next(chars.Length)] = "/:`g@G .x"[random.Next(9)];
+        return new string(chars);
+    }
+
+    private static string Address(Random random, bool valid)
+    {
+        if (valid)
+        {
+            return $"{random.Next(256)}.{random.Next(256)}.{random.Next(256)}.{random.Next(256)}";
+        }
+
+        int octets = random.Next(3, 6);
+        return string.Join('.', Enumerable.Range(0, octets).Select(_ => s_addressOctets[random.Next(s_addressOctets.Length)]));
+    }
+}
