@@ -160,6 +160,7 @@ internal static class FlowLineParser
     /// Reads up to 8 bytes before a field, which lie inside <paramref name="buffer"/> whenever the field ends at 8 or
     /// more: the digit readers check that and fall back to a loop otherwise.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TryParseDefaultV2Split(byte[] buffer, int lineStart, ReadOnlySpan<int> ends, out FlowRecord record)
     {
         Unsafe.SkipInit(out record);

@@ -171,7 +171,9 @@ internal sealed class GzipTextStream : ReadOnlyStream
                 }
             }
 
-            int limit = NextPossibleStart(_pos + 1);
+            // Only the bytes about to be served are searched: the inflater asks for 8 KiB at a time, and searching the
+            // whole 64 KiB buffer on every call scanned each compressed byte about eight times.
+            int limit = NextPossibleStart(_pos + 1, (int)Math.Min(_len, (long)_pos + destination.Length));
             int n = Math.Min(destination.Length, limit - _pos);
             _buffer.AsSpan(_pos, n).CopyTo(destination);
             _pos += n;
@@ -208,12 +210,15 @@ internal sealed class GzipTextStream : ReadOnlyStream
             return true;
         }
 
-        /// <summary>The index of the next possible member start at or after <paramref name="from"/>, or the end of what may be served.</summary>
-        private int NextPossibleStart(int from)
+        /// <summary>
+        /// The index of the next possible member start in [<paramref name="from"/>, <paramref name="until"/>), or
+        /// <paramref name="until"/> when there is none there.
+        /// </summary>
+        private int NextPossibleStart(int from, int until)
         {
-            while (from < _len)
+            while (from < until)
             {
-                int k = _buffer.AsSpan(from, _len - from).IndexOf((byte)0x1F);
+                int k = _buffer.AsSpan(from, until - from).IndexOf((byte)0x1F);
                 if (k < 0)
                 {
                     break;
@@ -233,7 +238,7 @@ internal sealed class GzipTextStream : ReadOnlyStream
                 from = k + 1;
             }
 
-            return _len;
+            return until;
         }
 
         /// <summary>ID1 ID2 CM=deflate, and FLG without reserved bits (RFC 1952 §2.3.1).</summary>
