@@ -428,34 +428,42 @@ public static class Investigations
                 return;
             }
 
-            // Timelines and rule ordinals were resolved when the index was frozen: no string hashing per record.
-            Timeline<RuleDefinition[]>?[] timelines = state.IngressTimelines;
+            // Rules were merged across the state's groups and compiled when the index was frozen: one lookup, then
+            // plain field compares; strings are never touched per record.
+            CompiledRule[] rules = state.Rules.At(record.Start);
+            if (rules.Length == 0)
+            {
+                return;
+            }
+
+            int protocol = record.Protocol;
+            int dstPort = record.DstPort;
+            IpAddr source = record.SrcAddr;
+            long start = record.Start;
             RuleAggregate?[] aggregates = Aggregates.Rules;
             int scanner = -1; // computed on the first matching rule only: most records match none or one
-            for (int g = 0; g < timelines.Length; g++)
+            foreach (ref readonly CompiledRule rule in rules.AsSpan())
             {
-                RuleDefinition[]? rules = timelines[g]?.At(record.Start);
-                if (rules is null)
+                if (!rule.MatchesProtocolAndPort(protocol, dstPort))
                 {
                     continue;
                 }
 
-                for (int i = 0; i < rules.Length; i++)
+                bool hit = rule.Peer == RulePeer.Group
+                    ? index.AddressInGroup(source, rule.GroupOrdinal, start)
+                    : rule.NetworkContains(source.High, source.Low);
+                if (!hit)
                 {
-                    RuleDefinition rule = rules[i];
-                    if (!FlowPredicates.RuleMatches(index, rule, record))
-                    {
-                        continue;
-                    }
-
-                    if (scanner < 0)
-                    {
-                        scanner = _scanners.Contains(record.SrcAddr) ? 1 : 0;
-                    }
-
-                    RuleAggregate agg = aggregates[rule.Ordinal] ??= new RuleAggregate();
-                    agg.Add(record.SrcAddr, record.Start, scanner == 1);
+                    continue;
                 }
+
+                if (scanner < 0)
+                {
+                    scanner = _scanners.Contains(source) ? 1 : 0;
+                }
+
+                RuleAggregate agg = aggregates[rule.Ordinal] ??= new RuleAggregate();
+                agg.Add(source, start, scanner == 1);
             }
         }
     }
