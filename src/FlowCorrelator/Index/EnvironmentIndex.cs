@@ -21,6 +21,10 @@ public sealed class EnvironmentIndex
     private readonly FrozenDictionary<string, Timeline<RuleDefinition[]>> _ingressRules;
     private readonly FrozenDictionary<IpAddr, AddressOwner[]> _addressOwners;
 
+    // The same maps as seeded open-addressing tables, for the per-record lookups (see Key128Map).
+    private readonly Key128Map<Timeline<InterfaceState>> _interfaceTable;
+    private readonly Key128Map<AddressOwner[]> _addressTable;
+
     internal EnvironmentIndex(
         FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces,
         FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules,
@@ -69,6 +73,8 @@ public sealed class EnvironmentIndex
             }
         }
 
+        _interfaceTable = new([.. interfaces.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
+        _addressTable = new([.. addressOwners.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
         AttachmentStates = [.. attachmentList];
         Groups = groups;
         RuleChanges = ruleChanges;
@@ -119,7 +125,22 @@ public sealed class EnvironmentIndex
 
     /// <summary>The interface's state at <paramref name="unixSeconds"/>, or null when unknown at that time.</summary>
     public InterfaceState? InterfaceAt(EniId interfaceId, long unixSeconds) =>
-        _interfaces.TryGetValue(interfaceId, out Timeline<InterfaceState>? timeline) ? timeline.At(unixSeconds) : null;
+        _interfaceTable.Find(interfaceId.High, interfaceId.Low)?.At(unixSeconds);
+
+    /// <summary>
+    /// <see cref="InterfaceAt(EniId, long)"/> plus the state's validity [<paramref name="from"/>, <paramref name="to"/>),
+    /// for the per-record step's cache.
+    /// </summary>
+    internal InterfaceState? InterfaceAt(EniId interfaceId, long unixSeconds, out long from, out long to)
+    {
+        if (_interfaceTable.Find(interfaceId.High, interfaceId.Low) is { } timeline)
+        {
+            return timeline.At(unixSeconds, out from, out to);
+        }
+
+        from = to = 0;
+        return null;
+    }
 
     /// <summary>The interface's state at <paramref name="time"/>, or null when unknown at that time.</summary>
     public InterfaceState? InterfaceAt(string interfaceId, DateTimeOffset time) => InterfaceAt(EniId.Parse(interfaceId), time.ToUnixTimeSeconds());
@@ -174,7 +195,7 @@ public sealed class EnvironmentIndex
     /// </summary>
     internal bool AddressInGroup(IpAddr address, int groupOrdinal, long unixSeconds)
     {
-        if (!_addressOwners.TryGetValue(address, out AddressOwner[]? owners))
+        if (_addressTable.Find(address.High, address.Low) is not { } owners)
         {
             return false;
         }
