@@ -42,6 +42,7 @@ public sealed class EnvironmentIndex
         Dictionary<string, int> groupOrdinals = NumberGroups(interfaces);
         var attachments = new Dictionary<(string?, string, string), int>();
         var attachmentList = new List<InterfaceState>();
+        int stateCount = 0;
         foreach (Timeline<InterfaceState> timeline in interfaces.Values)
         {
             ReadOnlySpan<long> times = timeline.Times;
@@ -62,6 +63,7 @@ public sealed class EnvironmentIndex
                 }
 
                 state.AttachmentOrdinal = ordinal;
+                state.StateOrdinal = stateCount++;
             }
         }
 
@@ -76,6 +78,7 @@ public sealed class EnvironmentIndex
         _interfaceTable = new([.. interfaces.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
         _addressTable = new([.. addressOwners.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
         AttachmentStates = [.. attachmentList];
+        StateCount = stateCount;
         Groups = groups;
         RuleChanges = ruleChanges;
         GroupAttachments = groupAttachments;
@@ -85,6 +88,9 @@ public sealed class EnvironmentIndex
 
     /// <summary>One representative state per (instance, interface, groups) triple, indexed by <see cref="InterfaceState.AttachmentOrdinal"/>.</summary>
     internal ImmutableArray<InterfaceState> AttachmentStates { get; }
+
+    /// <summary>Number of interface states (<see cref="InterfaceState.StateOrdinal"/> runs from 0 to this, exclusive).</summary>
+    internal int StateCount { get; }
 
     /// <summary>An index that knows nothing.</summary>
     public static EnvironmentIndex Empty { get; } = Build([]);

@@ -68,6 +68,9 @@ public sealed class InterfaceState
     /// <summary>Ordinals of <see cref="Groups"/> within the index (referenced-group rules compare these, not strings).</summary>
     internal int[] GroupOrdinals { get; set; } = [];
 
+    /// <summary>Dense number of this state within its index, so per-pass caches can be arrays (see <c>EnvironmentIndex.StateCount</c>).</summary>
+    internal int StateOrdinal { get; set; }
+
     /// <summary>Number of this state's (instance, interface, groups) triple; equal triples share it.</summary>
     internal int AttachmentOrdinal { get; set; }
 

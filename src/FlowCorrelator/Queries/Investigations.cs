@@ -377,6 +377,9 @@ public static class Investigations
         private readonly ScannerList _scanners = options.Scanners;
         private readonly CachedState[] _stateCache = new CachedState[StateCacheSize];
 
+        // Per state: 0 = not yet asked, 1 = attached to a running instance with the query's tag, 2 = not.
+        private readonly byte[] _fleetStates = new byte[options.Access is null ? 0 : index.StateCount];
+
         public PassAggregates Aggregates { get; } = new(index.RuleIds.Length);
 
         /// <summary>OK records outside the window.</summary>
@@ -386,6 +389,20 @@ public static class Investigations
         public long UnknownInterface { get; private set; }
 
         public void OnRecord(in FlowRecord record, in FlowLine line) => Add(record);
+
+        /// <summary>Whether the state is attached to a running instance with the query's tag (asked once per state).</summary>
+        private bool IsFleetState(InterfaceState state)
+        {
+            byte known = _fleetStates[state.StateOrdinal];
+            if (known == 0)
+            {
+                bool fleet = state.InstanceId is not null && state.InstanceRunning && state.InstanceHasTag(_access!.TagKey, _access.TagValue);
+                known = fleet ? (byte)1 : (byte)2;
+                _fleetStates[state.StateOrdinal] = known;
+            }
+
+            return known == 1;
+        }
 
         /// <summary>
         /// The interface's state at <paramref name="start"/> through a small direct-mapped cache of recent states and
@@ -452,7 +469,8 @@ public static class Investigations
                 return;
             }
 
-            if (_access is not null && FlowPredicates.IsFleetAccess(state, record, _access))
+            // Question 1's filter (FlowPredicates.IsFleetAccess), with its state half answered once per state.
+            if (_access is not null && record.DstPort == _access.Port && record.Protocol == _access.Protocol && IsFleetState(state))
             {
                 var key = new AccessKey(state.AttachmentOrdinal, record.SrcAddr);
                 if (!Aggregates.Access.TryGetValue(key, out AccessAggregate? agg))
