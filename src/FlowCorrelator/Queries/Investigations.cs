@@ -195,9 +195,9 @@ public static class Investigations
 
         public override int GetHashCode()
         {
-            // Sources are mostly IPv4 (in Low); a multiplicative mix spreads them, the attachment separates interfaces.
-            ulong h = (Source.Low ^ (Source.High * 0x9E3779B97F4A7C15UL)) * 0xBF58476D1CE4E5B9UL;
-            return (int)(h >> 32) ^ Attachment;
+            // Sources are attacker-controlled log content: the seeded mix keeps chosen sources from sharing a
+            // bucket (hash flooding); the attachment, a small ordinal of the index, separates interfaces.
+            return (int)SeededHash.Hash(Source.High, Source.Low) ^ Attachment;
         }
     }
 
@@ -268,7 +268,8 @@ public static class Investigations
 
         public long ScannerHits { get; set; }
 
-        public HashSet<IpAddr> Sources { get; } = [];
+        /// <summary>Distinct non-scanner sources.</summary>
+        public IpAddrSet Sources { get; } = new();
 
         public long First { get; set; } = long.MaxValue;
 
