@@ -13,12 +13,16 @@ internal static class SeededHash
     private static readonly ulong s_seedHigh = RandomSeed();
     private static readonly ulong s_seedLow = RandomSeed();
 
+    // The inner round for a zero high half (every IPv4 address), precomputed: same function, one round fewer.
+    private static readonly ulong s_zeroHighKey = s_seedLow ^ Fmix(s_seedHigh);
+
     /// <summary>
     /// Two rounds of the MurmurHash3 64-bit finalizer: the high half is mixed before it meets the low half, so no
     /// linear relation between the halves (such as equal <c>high ^ low</c>) makes keys collide whatever the seed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Hash(ulong high, ulong low) => Fmix(low ^ s_seedLow ^ Fmix(high ^ s_seedHigh));
+    public static ulong Hash(ulong high, ulong low) =>
+        Fmix(low ^ (high == 0 ? s_zeroHighKey : s_seedLow ^ Fmix(high ^ s_seedHigh)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Fmix(ulong k)
