@@ -152,8 +152,26 @@ internal sealed class RuleSchedule
 
     private CompiledRule[] AtSlow(long time)
     {
-        // times[0] is the state's own start, so some entry is always in force.
-        int i = Array.BinarySearch(_times, time);
-        return _sets[i >= 0 ? i : ~i - 1];
+        // times[0] is the state's own start, so some entry is always in force (a plain loop: Array.BinarySearch
+        // goes through a generic comparer helper).
+        long[] times = _times;
+        int lo = 1;
+        int hi = times.Length - 1;
+        int found = 0;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (times[mid] <= time)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return _sets[found];
     }
 }

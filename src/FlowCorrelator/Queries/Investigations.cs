@@ -374,9 +374,9 @@ public static class Investigations
         private readonly long _from = options.From?.ToUnixTimeSeconds() ?? long.MinValue;
         private readonly long _to = options.To?.ToUnixTimeSeconds() ?? long.MaxValue;
         private readonly AccessQuery? _access = options.Access;
-        private const int StateCacheSize = 256;
+        private const int StateCacheBits = 8; // 256 sets of two
         private readonly ScannerList _scanners = options.Scanners;
-        private readonly CachedState[] _stateCache = new CachedState[StateCacheSize];
+        private readonly CachedState[] _stateCache = new CachedState[2 << StateCacheBits];
 
         // Per state: 0 = not yet asked, 1 = attached to a running instance with the query's tag, 2 = not.
         private readonly byte[] _fleetStates = new byte[options.Access is null ? 0 : index.StateCount];
@@ -406,30 +406,40 @@ public static class Investigations
         }
 
         /// <summary>
-        /// The interface's state at <paramref name="start"/> through a small direct-mapped cache of recent states and
-        /// their validity: records of a few interfaces interleave, and a hit skips both the hash lookup and the
-        /// timeline search. Slots are picked by the id's raw low bits; colliding ids only cost misses, never wrong
-        /// answers (the full id and the time range are compared), so hostile ids cannot do worse than the index.
+        /// The interface's state at <paramref name="start"/> through a small two-way cache of recent states and their
+        /// validity: records of many interfaces interleave, and a hit skips both the hash lookup and the timeline
+        /// search. The set comes from an unseeded mix of the id: colliding ids only cost misses, never wrong answers
+        /// (the full id and the time range are compared), so hostile ids cannot do worse than the index's own table.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private InterfaceState? StateAt(EniId eni, long start)
         {
-            ref CachedState c = ref _stateCache[(int)eni.Low & (StateCacheSize - 1)];
-            if (c.State is not null && c.High == eni.High && c.Low == eni.Low && start >= c.From && start < c.To)
+            int set = (int)(((eni.Low ^ eni.High) * 0x9E3779B97F4A7C15UL) >> (64 - StateCacheBits)) * 2;
+            ref CachedState c = ref _stateCache[set];
+            if (c.State is not null && c.Low == eni.Low && c.High == eni.High && start >= c.From && start < c.To)
             {
                 return c.State;
             }
 
-            return StateAtSlow(ref c, eni, start);
+            return StateAtSlow(set, eni, start);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private InterfaceState? StateAtSlow(ref CachedState c, EniId eni, long start)
+        private InterfaceState? StateAtSlow(int set, EniId eni, long start)
         {
+            ref CachedState second = ref _stateCache[set + 1];
+            if (second.State is not null && second.Low == eni.Low && second.High == eni.High && start >= second.From && start < second.To)
+            {
+                // Most recently used first.
+                (_stateCache[set], second) = (second, _stateCache[set]);
+                return _stateCache[set].State;
+            }
+
             InterfaceState? state = index.InterfaceAt(eni, start, out long from, out long to);
             if (state is not null)
             {
-                c = new CachedState { High = eni.High, Low = eni.Low, From = from, To = to, State = state };
+                second = _stateCache[set];
+                _stateCache[set] = new CachedState { High = eni.High, Low = eni.Low, From = from, To = to, State = state };
             }
 
             return state;
