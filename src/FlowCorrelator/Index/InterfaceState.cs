@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace FlowCorrelator.Index;
 
@@ -75,11 +76,12 @@ public sealed class InterfaceState
     internal int AttachmentOrdinal { get; set; }
 
     /// <summary>Whether <paramref name="address"/> is one of the interface's addresses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool HasAddress(IpAddr address)
     {
-        foreach (IpAddr a in Addresses)
+        foreach (IpAddr a in Addresses.AsSpan())
         {
-            if (a == address)
+            if (a.Low == address.Low && a.High == address.High)
             {
                 return true;
             }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace FlowCorrelator.Queries;
 
@@ -70,13 +71,12 @@ public sealed class ScannerList
     public string Version { get; }
 
     /// <summary>Whether the address lies in a listed range.</summary>
-    public bool Contains(IpAddr address)
-    {
-        if (address.IsV4 && (_v4Blocks[address.V4 >> 22] & (1UL << (int)((address.V4 >> 16) & 63))) == 0)
-        {
-            return false;
-        }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Contains(IpAddr address) =>
+        (!address.IsV4 || (_v4Blocks[address.V4 >> 22] & (1UL << (int)((address.V4 >> 16) & 63))) != 0) && Search(address);
 
+    private bool Search(IpAddr address)
+    {
         int lo = 0;
         int hi = _starts.Length - 1;
         while (lo <= hi)
