@@ -150,7 +150,21 @@ internal sealed class RuleSchedule
         return AtSlow(time);
     }
 
-    private CompiledRule[] AtSlow(long time)
+    /// <summary>
+    /// The rules in force at <paramref name="time"/> (inside the state's validity) and the stretch
+    /// [<paramref name="from"/>, <paramref name="to"/>) they stay in force, clipped to the state's start.
+    /// </summary>
+    public CompiledRule[] At(long time, out long from, out long to)
+    {
+        int i = Index(time);
+        from = _times[i];
+        to = i + 1 < _times.Length ? _times[i + 1] : long.MaxValue;
+        return _sets[i];
+    }
+
+    private CompiledRule[] AtSlow(long time) => _sets[Index(time)];
+
+    private int Index(long time)
     {
         // times[0] is the state's own start, so some entry is always in force (a plain loop: Array.BinarySearch
         // goes through a generic comparer helper).
@@ -172,6 +186,6 @@ internal sealed class RuleSchedule
             }
         }
 
-        return _sets[found];
+        return found;
     }
 }

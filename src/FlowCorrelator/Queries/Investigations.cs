@@ -412,36 +412,50 @@ public static class Investigations
         /// (the full id and the time range are compared), so hostile ids cannot do worse than the index's own table.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private InterfaceState? StateAt(EniId eni, long start)
+        private InterfaceState? StateAt(EniId eni, long start, out CompiledRule[] rules)
         {
             int set = (int)(((eni.Low ^ eni.High) * 0x9E3779B97F4A7C15UL) >> (64 - StateCacheBits)) * 2;
             ref CachedState c = ref _stateCache[set];
             if (c.State is not null && c.Low == eni.Low && c.High == eni.High && start >= c.From && start < c.To)
             {
+                rules = c.Rules;
                 return c.State;
             }
 
-            return StateAtSlow(set, eni, start);
+            return StateAtSlow(set, eni, start, out rules);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private InterfaceState? StateAtSlow(int set, EniId eni, long start)
+        private InterfaceState? StateAtSlow(int set, EniId eni, long start, out CompiledRule[] rules)
         {
             ref CachedState second = ref _stateCache[set + 1];
             if (second.State is not null && second.Low == eni.Low && second.High == eni.High && start >= second.From && start < second.To)
             {
                 // Most recently used first.
                 (_stateCache[set], second) = (second, _stateCache[set]);
+                rules = _stateCache[set].Rules;
                 return _stateCache[set].State;
             }
 
             InterfaceState? state = index.InterfaceAt(eni, start, out long from, out long to);
-            if (state is not null)
+            if (state is null)
             {
-                second = _stateCache[set];
-                _stateCache[set] = new CachedState { High = eni.High, Low = eni.Low, From = from, To = to, State = state };
+                rules = [];
+                return null;
             }
 
+            // The entry holds while both the state and its rule set are in force.
+            rules = state.Rules.At(start, out long rulesFrom, out long rulesTo);
+            second = _stateCache[set];
+            _stateCache[set] = new CachedState
+            {
+                High = eni.High,
+                Low = eni.Low,
+                From = Math.Max(from, rulesFrom),
+                To = Math.Min(to, rulesTo),
+                State = state,
+                Rules = rules,
+            };
             return state;
         }
 
@@ -452,6 +466,7 @@ public static class Investigations
             public long From;
             public long To;
             public InterfaceState? State;
+            public CompiledRule[] Rules;
         }
 
         public void Add(in FlowRecord record)
@@ -468,7 +483,7 @@ public static class Investigations
             }
 
             // One lookup serves the coverage count, the inbound test and both questions.
-            InterfaceState? state = StateAt(record.InterfaceId, record.Start);
+            InterfaceState? state = StateAt(record.InterfaceId, record.Start, out CompiledRule[] rules);
             if (state is not { Exists: true })
             {
                 UnknownInterface++;
@@ -499,9 +514,8 @@ public static class Investigations
                 return;
             }
 
-            // Rules were merged across the state's groups and compiled when the index was frozen: one lookup, then
-            // plain field compares; strings are never touched per record.
-            CompiledRule[] rules = state.Rules.At(record.Start);
+            // Rules were merged across the state's groups and compiled when the index was frozen, and came with the
+            // state from the cache: plain field compares from here; strings are never touched per record.
             if (rules.Length == 0)
             {
                 return;
