@@ -21,6 +21,10 @@ public sealed class EnvironmentIndex
     private readonly FrozenDictionary<string, Timeline<RuleDefinition[]>> _ingressRules;
     private readonly FrozenDictionary<IpAddr, AddressOwner[]> _addressOwners;
 
+    // The same maps as seeded open-addressing tables, for the per-record lookups (see Key128Map).
+    private readonly Key128Map<Timeline<InterfaceState>> _interfaceTable;
+    private readonly Key128Map<AddressOwner[]> _addressTable;
+
     internal EnvironmentIndex(
         FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces,
         FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules,
@@ -35,13 +39,19 @@ public sealed class EnvironmentIndex
         _ingressRules = ingressRules;
         _addressOwners = addressOwners;
         RuleIds = NumberRules(ingressRules);
+        Dictionary<string, int> groupOrdinals = NumberGroups(interfaces);
         var attachments = new Dictionary<(string?, string, string), int>();
         var attachmentList = new List<InterfaceState>();
+        int stateCount = 0;
         foreach (Timeline<InterfaceState> timeline in interfaces.Values)
         {
-            foreach (InterfaceState state in timeline.Values)
+            ReadOnlySpan<long> times = timeline.Times;
+            for (int i = 0; i < times.Length; i++)
             {
+                InterfaceState state = timeline.Values[i];
                 state.IngressTimelines = [.. state.Groups.Select(g => ingressRules.GetValueOrDefault(g))];
+                state.GroupOrdinals = [.. state.Groups.Select(g => groupOrdinals[g])];
+                state.Rules = Schedule(state, times[i], i + 1 < times.Length ? times[i + 1] : long.MaxValue, groupOrdinals);
 
                 // Question 1 groups rows by (instance, interface, groups): number each distinct triple once here so the
                 // per-record aggregation hashes an int, not three strings.
@@ -53,10 +63,22 @@ public sealed class EnvironmentIndex
                 }
 
                 state.AttachmentOrdinal = ordinal;
+                state.StateOrdinal = stateCount++;
             }
         }
 
+        foreach (AddressOwner[] owners in addressOwners.Values)
+        {
+            for (int i = 0; i < owners.Length; i++)
+            {
+                owners[i] = owners[i] with { Timeline = interfaces.GetValueOrDefault(owners[i].Interface) };
+            }
+        }
+
+        _interfaceTable = new([.. interfaces.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
+        _addressTable = new([.. addressOwners.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
         AttachmentStates = [.. attachmentList];
+        StateCount = stateCount;
         Groups = groups;
         RuleChanges = ruleChanges;
         GroupAttachments = groupAttachments;
@@ -66,6 +88,9 @@ public sealed class EnvironmentIndex
 
     /// <summary>One representative state per (instance, interface, groups) triple, indexed by <see cref="InterfaceState.AttachmentOrdinal"/>.</summary>
     internal ImmutableArray<InterfaceState> AttachmentStates { get; }
+
+    /// <summary>Number of interface states (<see cref="InterfaceState.StateOrdinal"/> runs from 0 to this, exclusive).</summary>
+    internal int StateCount { get; }
 
     /// <summary>An index that knows nothing.</summary>
     public static EnvironmentIndex Empty { get; } = Build([]);
@@ -106,7 +131,22 @@ public sealed class EnvironmentIndex
 
     /// <summary>The interface's state at <paramref name="unixSeconds"/>, or null when unknown at that time.</summary>
     public InterfaceState? InterfaceAt(EniId interfaceId, long unixSeconds) =>
-        _interfaces.TryGetValue(interfaceId, out Timeline<InterfaceState>? timeline) ? timeline.At(unixSeconds) : null;
+        _interfaceTable.Find(interfaceId.High, interfaceId.Low)?.At(unixSeconds);
+
+    /// <summary>
+    /// <see cref="InterfaceAt(EniId, long)"/> plus the state's validity [<paramref name="from"/>, <paramref name="to"/>),
+    /// for the per-record step's cache.
+    /// </summary>
+    internal InterfaceState? InterfaceAt(EniId interfaceId, long unixSeconds, out long from, out long to)
+    {
+        if (_interfaceTable.Find(interfaceId.High, interfaceId.Low) is { } timeline)
+        {
+            return timeline.At(unixSeconds, out from, out to);
+        }
+
+        from = to = 0;
+        return null;
+    }
 
     /// <summary>The interface's state at <paramref name="time"/>, or null when unknown at that time.</summary>
     public InterfaceState? InterfaceAt(string interfaceId, DateTimeOffset time) => InterfaceAt(EniId.Parse(interfaceId), time.ToUnixTimeSeconds());
@@ -152,6 +192,88 @@ public sealed class EnvironmentIndex
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Whether, at <paramref name="unixSeconds"/>, the address belongs to an interface holding the group numbered
+    /// <paramref name="groupOrdinal"/> (see <see cref="CompiledRule.GroupOrdinal"/>): the per-record form of
+    /// <see cref="AddressInGroup(IpAddr, string, long)"/>, comparing ints and skipping the interface lookup.
+    /// </summary>
+    internal bool AddressInGroup(IpAddr address, int groupOrdinal, long unixSeconds)
+    {
+        if (_addressTable.Find(address.High, address.Low) is not { } owners)
+        {
+            return false;
+        }
+
+        foreach (AddressOwner o in owners)
+        {
+            if (unixSeconds >= o.From && unixSeconds < o.To && o.Timeline?.At(unixSeconds) is { Exists: true } state && state.HasGroupOrdinal(groupOrdinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Numbers every group some interface state holds, ordinally by id (groups no interface holds get none).</summary>
+    private static Dictionary<string, int> NumberGroups(FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces)
+    {
+        var ordinals = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string group in interfaces.Values.SelectMany(t => t.Values.ToArray()).SelectMany(s => s.Groups).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            ordinals.Add(group, ordinals.Count);
+        }
+
+        return ordinals;
+    }
+
+    /// <summary>
+    /// The compiled ingress rules of <paramref name="state"/> over its validity [<paramref name="from"/>, <paramref name="to"/>):
+    /// every change time of its groups' rule sets inside it, each with the rules of all groups concatenated in group
+    /// order (as the per-group loop visited them, so a rule in two groups still counts twice).
+    /// </summary>
+    private static RuleSchedule Schedule(InterfaceState state, long from, long to, Dictionary<string, int> groupOrdinals)
+    {
+        var times = new SortedSet<long> { from };
+        foreach (Timeline<RuleDefinition[]>? timeline in state.IngressTimelines)
+        {
+            if (timeline is null)
+            {
+                continue;
+            }
+
+            foreach (long t in timeline.Times)
+            {
+                if (t > from && t < to)
+                {
+                    times.Add(t);
+                }
+            }
+        }
+
+        long[] starts = [.. times];
+        var sets = new CompiledRule[starts.Length][];
+        var compiled = new List<CompiledRule>();
+        for (int i = 0; i < starts.Length; i++)
+        {
+            compiled.Clear();
+            foreach (Timeline<RuleDefinition[]>? timeline in state.IngressTimelines)
+            {
+                foreach (RuleDefinition rule in timeline?.At(starts[i]) ?? [])
+                {
+                    if (CompiledRule.TryCompile(rule, groupOrdinals, out CompiledRule c))
+                    {
+                        compiled.Add(c);
+                    }
+                }
+            }
+
+            sets[i] = [.. compiled];
+        }
+
+        return new RuleSchedule(starts, sets);
     }
 
     private static ImmutableArray<string> NumberRules(FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules)
@@ -212,7 +334,11 @@ public sealed class EnvironmentIndex
 public sealed record IndexStatistics(long EventsRead, long Duplicates, long Applied, long Failed, long Ignored, DateTimeOffset? FirstEvent, DateTimeOffset? LastEvent);
 
 /// <summary>An address held by an interface over <c>[From, To)</c>.</summary>
-internal readonly record struct AddressOwner(long From, long To, EniId Interface);
+internal readonly record struct AddressOwner(long From, long To, EniId Interface)
+{
+    /// <summary>The interface's timeline (null when the index has none), resolved when the index is frozen.</summary>
+    public Timeline<InterfaceState>? Timeline { get; init; }
+}
 
 /// <summary>What the evidence says about one security group over the whole history.</summary>
 internal sealed class GroupRecord

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace FlowCorrelator.Index;
 
@@ -59,15 +60,28 @@ public sealed class InterfaceState
     /// </summary>
     internal Timeline<RuleDefinition[]>?[] IngressTimelines { get; set; } = [];
 
+    /// <summary>
+    /// The ingress rules of all <see cref="Groups"/> compiled for matching, over this state's validity: one lookup
+    /// per record instead of one binary search per group.
+    /// </summary>
+    internal RuleSchedule Rules { get; set; } = RuleSchedule.Empty;
+
+    /// <summary>Ordinals of <see cref="Groups"/> within the index (referenced-group rules compare these, not strings).</summary>
+    internal int[] GroupOrdinals { get; set; } = [];
+
+    /// <summary>Dense number of this state within its index, so per-pass caches can be arrays (see <c>EnvironmentIndex.StateCount</c>).</summary>
+    internal int StateOrdinal { get; set; }
+
     /// <summary>Number of this state's (instance, interface, groups) triple; equal triples share it.</summary>
     internal int AttachmentOrdinal { get; set; }
 
     /// <summary>Whether <paramref name="address"/> is one of the interface's addresses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool HasAddress(IpAddr address)
     {
-        foreach (IpAddr a in Addresses)
+        foreach (IpAddr a in Addresses.AsSpan())
         {
-            if (a == address)
+            if (a.Low == address.Low && a.High == address.High)
             {
                 return true;
             }
@@ -79,6 +93,20 @@ public sealed class InterfaceState
     /// <summary>Whether the attached instance has tag <paramref name="key"/> = <paramref name="value"/>.</summary>
     public bool InstanceHasTag(string key, string value) =>
         InstanceTags.TryGetValue(key, out string? v) && string.Equals(v, value, StringComparison.Ordinal);
+
+    /// <summary>Whether the interface holds the group numbered <paramref name="groupOrdinal"/>.</summary>
+    internal bool HasGroupOrdinal(int groupOrdinal)
+    {
+        foreach (int g in GroupOrdinals)
+        {
+            if (g == groupOrdinal)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Whether the interface holds the group.</summary>
     public bool HasGroup(string groupId)

@@ -27,10 +27,37 @@ internal sealed class Timeline<T>
 
     public ReadOnlySpan<T> Values => _values;
 
+    /// <summary>
+    /// The value in force at <paramref name="time"/> and its validity [<paramref name="from"/>, <paramref name="to"/>),
+    /// or null before the first change (then the range is empty); lets a caller cache the answer for later times.
+    /// </summary>
+    public T? At(long time, out long from, out long to)
+    {
+        long[] times = _times;
+        int i = Array.BinarySearch(times, time);
+        i = i >= 0 ? i : ~i - 1;
+        if (i < 0)
+        {
+            from = to = 0;
+            return null;
+        }
+
+        // Times are distinct (one entry per instant), so an exact hit is the entry itself.
+        from = times[i];
+        to = i + 1 < times.Length ? times[i + 1] : long.MaxValue;
+        return _values[i];
+    }
+
     /// <summary>The value in force at <paramref name="time"/>, or null before the first change.</summary>
     public T? At(long time)
     {
         long[] times = _times;
+        if (times.Length == 1)
+        {
+            // Most interfaces never change after the evidence starts: skip the search.
+            return time >= times[0] ? _values[0] : null;
+        }
+
         int lo = 0;
         int hi = times.Length - 1;
         int found = -1;

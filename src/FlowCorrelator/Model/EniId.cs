@@ -31,6 +31,12 @@ public readonly struct EniId : IEquatable<EniId>, IComparable<EniId>
         _low = low;
     }
 
+    /// <summary>High 64 bits of the packed id (for the index's seeded hash table).</summary>
+    internal ulong High => _high;
+
+    /// <summary>Low 64 bits of the packed id.</summary>
+    internal ulong Low => _low;
+
     /// <summary>No interface (<c>-</c>).</summary>
     public static EniId None => default;
 

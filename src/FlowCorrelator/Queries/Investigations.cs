@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 
@@ -194,9 +195,9 @@ public static class Investigations
 
         public override int GetHashCode()
         {
-            // Sources are mostly IPv4 (in Low); a multiplicative mix spreads them, the attachment separates interfaces.
-            ulong h = (Source.Low ^ (Source.High * 0x9E3779B97F4A7C15UL)) * 0xBF58476D1CE4E5B9UL;
-            return (int)(h >> 32) ^ Attachment;
+            // Sources are attacker-controlled log content: the seeded mix keeps chosen sources from sharing a
+            // bucket (hash flooding); the attachment, a small ordinal of the index, separates interfaces.
+            return (int)SeededHash.Hash(Source.High, Source.Low) ^ Attachment;
         }
     }
 
@@ -267,7 +268,8 @@ public static class Investigations
 
         public long ScannerHits { get; set; }
 
-        public HashSet<IpAddr> Sources { get; } = [];
+        /// <summary>Distinct non-scanner sources.</summary>
+        public IpAddrSet Sources { get; } = new();
 
         public long First { get; set; } = long.MaxValue;
 
@@ -372,7 +374,12 @@ public static class Investigations
         private readonly long _from = options.From?.ToUnixTimeSeconds() ?? long.MinValue;
         private readonly long _to = options.To?.ToUnixTimeSeconds() ?? long.MaxValue;
         private readonly AccessQuery? _access = options.Access;
+        private const int StateCacheBits = 8; // 256 sets of two
         private readonly ScannerList _scanners = options.Scanners;
+        private readonly CachedState[] _stateCache = new CachedState[2 << StateCacheBits];
+
+        // Per state: 0 = not yet asked, 1 = attached to a running instance with the query's tag, 2 = not.
+        private readonly byte[] _fleetStates = new byte[options.Access is null ? 0 : index.StateCount];
 
         public PassAggregates Aggregates { get; } = new(index.RuleIds.Length);
 
@@ -383,6 +390,84 @@ public static class Investigations
         public long UnknownInterface { get; private set; }
 
         public void OnRecord(in FlowRecord record, in FlowLine line) => Add(record);
+
+        /// <summary>Whether the state is attached to a running instance with the query's tag (asked once per state).</summary>
+        private bool IsFleetState(InterfaceState state)
+        {
+            byte known = _fleetStates[state.StateOrdinal];
+            if (known == 0)
+            {
+                bool fleet = state.InstanceId is not null && state.InstanceRunning && state.InstanceHasTag(_access!.TagKey, _access.TagValue);
+                known = fleet ? (byte)1 : (byte)2;
+                _fleetStates[state.StateOrdinal] = known;
+            }
+
+            return known == 1;
+        }
+
+        /// <summary>
+        /// The interface's state at <paramref name="start"/> through a small two-way cache of recent states and their
+        /// validity: records of many interfaces interleave, and a hit skips both the hash lookup and the timeline
+        /// search. The set comes from an unseeded mix of the id: colliding ids only cost misses, never wrong answers
+        /// (the full id and the time range are compared), so hostile ids cannot do worse than the index's own table.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private InterfaceState? StateAt(EniId eni, long start, out CompiledRule[] rules)
+        {
+            int set = (int)(((eni.Low ^ eni.High) * 0x9E3779B97F4A7C15UL) >> (64 - StateCacheBits)) * 2;
+            ref CachedState c = ref _stateCache[set];
+            if (c.State is not null && c.Low == eni.Low && c.High == eni.High && start >= c.From && start < c.To)
+            {
+                rules = c.Rules;
+                return c.State;
+            }
+
+            return StateAtSlow(set, eni, start, out rules);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private InterfaceState? StateAtSlow(int set, EniId eni, long start, out CompiledRule[] rules)
+        {
+            ref CachedState second = ref _stateCache[set + 1];
+            if (second.State is not null && second.Low == eni.Low && second.High == eni.High && start >= second.From && start < second.To)
+            {
+                // Most recently used first.
+                (_stateCache[set], second) = (second, _stateCache[set]);
+                rules = _stateCache[set].Rules;
+                return _stateCache[set].State;
+            }
+
+            InterfaceState? state = index.InterfaceAt(eni, start, out long from, out long to);
+            if (state is null)
+            {
+                rules = [];
+                return null;
+            }
+
+            // The entry holds while both the state and its rule set are in force.
+            rules = state.Rules.At(start, out long rulesFrom, out long rulesTo);
+            second = _stateCache[set];
+            _stateCache[set] = new CachedState
+            {
+                High = eni.High,
+                Low = eni.Low,
+                From = Math.Max(from, rulesFrom),
+                To = Math.Min(to, rulesTo),
+                State = state,
+                Rules = rules,
+            };
+            return state;
+        }
+
+        private struct CachedState
+        {
+            public ulong High;
+            public ulong Low;
+            public long From;
+            public long To;
+            public InterfaceState? State;
+            public CompiledRule[] Rules;
+        }
 
         public void Add(in FlowRecord record)
         {
@@ -398,7 +483,7 @@ public static class Investigations
             }
 
             // One lookup serves the coverage count, the inbound test and both questions.
-            InterfaceState? state = index.InterfaceAt(record.InterfaceId, record.Start);
+            InterfaceState? state = StateAt(record.InterfaceId, record.Start, out CompiledRule[] rules);
             if (state is not { Exists: true })
             {
                 UnknownInterface++;
@@ -410,7 +495,8 @@ public static class Investigations
                 return;
             }
 
-            if (_access is not null && FlowPredicates.IsFleetAccess(state, record, _access))
+            // Question 1's filter (FlowPredicates.IsFleetAccess), with its state half answered once per state.
+            if (_access is not null && record.DstPort == _access.Port && record.Protocol == _access.Protocol && IsFleetState(state))
             {
                 var key = new AccessKey(state.AttachmentOrdinal, record.SrcAddr);
                 if (!Aggregates.Access.TryGetValue(key, out AccessAggregate? agg))
@@ -428,34 +514,41 @@ public static class Investigations
                 return;
             }
 
-            // Timelines and rule ordinals were resolved when the index was frozen: no string hashing per record.
-            Timeline<RuleDefinition[]>?[] timelines = state.IngressTimelines;
+            // Rules were merged across the state's groups and compiled when the index was frozen, and came with the
+            // state from the cache: plain field compares from here; strings are never touched per record.
+            if (rules.Length == 0)
+            {
+                return;
+            }
+
+            int protocol = record.Protocol;
+            int dstPort = record.DstPort;
+            IpAddr source = record.SrcAddr;
+            long start = record.Start;
             RuleAggregate?[] aggregates = Aggregates.Rules;
             int scanner = -1; // computed on the first matching rule only: most records match none or one
-            for (int g = 0; g < timelines.Length; g++)
+            foreach (ref readonly CompiledRule rule in rules.AsSpan())
             {
-                RuleDefinition[]? rules = timelines[g]?.At(record.Start);
-                if (rules is null)
+                if (!rule.MatchesProtocolAndPort(protocol, dstPort))
                 {
                     continue;
                 }
 
-                for (int i = 0; i < rules.Length; i++)
+                bool hit = rule.Peer == RulePeer.Group
+                    ? index.AddressInGroup(source, rule.GroupOrdinal, start)
+                    : rule.NetworkContains(source.High, source.Low);
+                if (!hit)
                 {
-                    RuleDefinition rule = rules[i];
-                    if (!FlowPredicates.RuleMatches(index, rule, record))
-                    {
-                        continue;
-                    }
-
-                    if (scanner < 0)
-                    {
-                        scanner = _scanners.Contains(record.SrcAddr) ? 1 : 0;
-                    }
-
-                    RuleAggregate agg = aggregates[rule.Ordinal] ??= new RuleAggregate();
-                    agg.Add(record.SrcAddr, record.Start, scanner == 1);
+                    continue;
                 }
+
+                if (scanner < 0)
+                {
+                    scanner = _scanners.Contains(source) ? 1 : 0;
+                }
+
+                RuleAggregate agg = aggregates[rule.Ordinal] ??= new RuleAggregate();
+                agg.Add(source, start, scanner == 1);
             }
         }
     }

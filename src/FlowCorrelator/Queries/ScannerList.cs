@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace FlowCorrelator.Queries;
 
@@ -11,6 +12,10 @@ public sealed class ScannerList
 {
     private readonly IpAddr[] _starts;
     private readonly IpAddr[] _ends;
+
+    // One bit per IPv4 /16 that some range touches: almost every source (private or ordinary public addresses) is
+    // answered by this one test, and the search runs only for the few blocks scanners live in.
+    private readonly ulong[] _v4Blocks;
 
     private ScannerList(IEnumerable<IpNetwork> networks, string version)
     {
@@ -36,7 +41,22 @@ public sealed class ScannerList
 
         _starts = [.. starts];
         _ends = [.. ends];
+        _v4Blocks = new ulong[65536 / 64];
+        for (int i = 0; i < _starts.Length; i++)
+        {
+            // Clamp each range to the IPv4-mapped space and mark the /16 blocks it touches.
+            IpAddr first = _starts[i] > V4First ? _starts[i] : V4First;
+            IpAddr last = _ends[i] < V4Last ? _ends[i] : V4Last;
+            for (uint block = first.V4 >> 16; first <= last && block <= last.V4 >> 16; block++)
+            {
+                _v4Blocks[block >> 6] |= 1UL << (int)(block & 63);
+            }
+        }
     }
+
+    private static IpAddr V4First => IpAddr.FromV4(0);
+
+    private static IpAddr V4Last => IpAddr.FromV4(uint.MaxValue);
 
     /// <summary>The built-in list.</summary>
     public static ScannerList BuiltIn { get; } = LoadBuiltIn();
@@ -51,7 +71,11 @@ public sealed class ScannerList
     public string Version { get; }
 
     /// <summary>Whether the address lies in a listed range.</summary>
-    public bool Contains(IpAddr address)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Contains(IpAddr address) =>
+        (!address.IsV4 || (_v4Blocks[address.V4 >> 22] & (1UL << (int)((address.V4 >> 16) & 63))) != 0) && Search(address);
+
+    private bool Search(IpAddr address)
     {
         int lo = 0;
         int hi = _starts.Length - 1;
