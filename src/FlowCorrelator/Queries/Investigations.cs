@@ -469,6 +469,7 @@ public static class Investigations
             public CompiledRule[] Rules;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the per-record step: fully optimised at once, whatever the tiering settings
         public void Add(in FlowRecord record)
         {
             if (record.LogStatus != FlowLogStatus.Ok)
