@@ -18,7 +18,7 @@ namespace FlowCorrelator.Throughput;
 internal static class ChildModes
 {
     /// <summary>Decompressed chunk size of the floor: the engine's initial line buffer, so both read alike.</summary>
-    private const int InflateChunk = 1 << 18;
+    private const int InflateChunk = 1 << 16;
 
     public static int Run(string mode, string dir, long startedAt)
     {

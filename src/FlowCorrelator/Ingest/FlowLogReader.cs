@@ -16,7 +16,7 @@ namespace FlowCorrelator.Ingest;
 /// <threadsafety>Instances are immutable and may read several files at once; each call needs its own sink.</threadsafety>
 public sealed class FlowLogReader
 {
-    private const int InitialBuffer = 1 << 18;
+    private const int InitialBuffer = 1 << 16;
 
     /// <summary>Creates a reader.</summary>
     public FlowLogReader(ReaderOptions? options = null)

@@ -3,7 +3,7 @@ using FlowCorrelator.Ingest;
 
 namespace FlowCorrelator.Tests.Ingest;
 
-/// <summary>Framing: buffer splits, the 256 KiB buffer edge, long lines, line ends, spacing, gzip members, repeated headers.</summary>
+/// <summary>Framing: buffer splits, the 64 KiB buffer edge, long lines, line ends, spacing, gzip members, repeated headers.</summary>
 public sealed partial class FlowLogReaderTests
 {
     private static readonly string s_smallFile =
@@ -68,7 +68,7 @@ public sealed partial class FlowLogReaderTests
     [TestCase(int.MaxValue)]
     public void Read_FileLargerThanTheBuffer_ReadsLinesAcrossTheBufferEdge(int chunk)
     {
-        // ~400 KB: lines straddle the 256 KiB initial buffer, and byte offsets must stay exact after compaction.
+        // ~400 KB: lines straddle the 64 KiB initial buffer many times, and byte offsets must stay exact after compaction.
         const int Count = 4000;
         var text = new StringBuilder(V2Header).Append('\n');
         var offsets = new List<long>();
