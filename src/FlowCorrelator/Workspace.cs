@@ -72,6 +72,7 @@ public sealed class Workspace
     public static Workspace Load(IEnumerable<string> locations, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= WorkspaceOptions.Default;
+        PassWarmup.Start();
         IReadOnlyList<LogInput> inputs = LogSources.Expand(locations, options.Filter, options.Remotes, cancellationToken);
         return Load(LogSources.Classify(inputs, cancellationToken), options, cancellationToken);
     }
@@ -81,6 +82,7 @@ public sealed class Workspace
     {
         ArgumentNullException.ThrowIfNull(inputs);
         options ??= WorkspaceOptions.Default;
+        PassWarmup.Start();
         var diagnostics = new IngestDiagnostics();
         CloudTrailReadResult trail = new CloudTrailReader(options.Reader).ReadAll(inputs.CloudTrail, diagnostics, cancellationToken);
         var events = new List<CloudTrailEvent>(trail.Events);
