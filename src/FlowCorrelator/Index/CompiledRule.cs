@@ -121,8 +121,8 @@ internal readonly struct CompiledRule
 }
 
 /// <summary>
-/// An interface state's ingress rules over its own validity: the change times of all its groups' rule sets merged
-/// (usually a single entry), each with the compiled rules of every group in group order.
+/// The ingress rules of one set of groups over all time, shared by every interface state holding that set: the change
+/// times of the groups' rule sets merged, each with the compiled rules of every group in group order.
 /// </summary>
 internal sealed class RuleSchedule
 {
@@ -137,7 +137,7 @@ internal sealed class RuleSchedule
 
     public static RuleSchedule Empty { get; } = new([long.MinValue], [[]]);
 
-    /// <summary>The rules in force at <paramref name="time"/>, which must lie in the state's validity.</summary>
+    /// <summary>The rules in force at <paramref name="time"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public CompiledRule[] At(long time)
     {
@@ -151,8 +151,8 @@ internal sealed class RuleSchedule
     }
 
     /// <summary>
-    /// The rules in force at <paramref name="time"/> (inside the state's validity) and the stretch
-    /// [<paramref name="from"/>, <paramref name="to"/>) they stay in force, clipped to the state's start.
+    /// The rules in force at <paramref name="time"/> and the stretch [<paramref name="from"/>, <paramref name="to"/>)
+    /// they stay in force (the caller clips it to the interface state's own validity).
     /// </summary>
     public CompiledRule[] At(long time, out long from, out long to)
     {
@@ -166,7 +166,7 @@ internal sealed class RuleSchedule
 
     private int Index(long time)
     {
-        // times[0] is the state's own start, so some entry is always in force (a plain loop: Array.BinarySearch
+        // times[0] is the schedule's start (long.MinValue), so some entry is always in force (a plain loop: Array.BinarySearch
         // goes through a generic comparer helper).
         long[] times = _times;
         int lo = 1;

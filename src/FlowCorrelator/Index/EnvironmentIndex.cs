@@ -42,6 +42,7 @@ public sealed class EnvironmentIndex
         Dictionary<string, int> groupOrdinals = NumberGroups(interfaces);
         var attachments = new Dictionary<(string?, string, string), int>();
         var attachmentList = new List<InterfaceState>();
+        var schedules = new Dictionary<string, RuleSchedule>(StringComparer.Ordinal);
         int stateCount = 0;
         foreach (Timeline<InterfaceState> timeline in interfaces.Values)
         {
@@ -51,7 +52,15 @@ public sealed class EnvironmentIndex
                 InterfaceState state = timeline.Values[i];
                 state.IngressTimelines = [.. state.Groups.Select(g => ingressRules.GetValueOrDefault(g))];
                 state.GroupOrdinals = [.. state.Groups.Select(g => groupOrdinals[g])];
-                state.Rules = Schedule(state, times[i], i + 1 < times.Length ? times[i + 1] : long.MaxValue, groupOrdinals);
+                // One schedule per group set, over all time, shared by every state holding that set: a schedule per
+                // state would copy a shared group's rules at each of its changes into every interface's every state.
+                if (!schedules.TryGetValue(state.GroupsKey, out RuleSchedule? schedule))
+                {
+                    schedule = Schedule(state, long.MinValue, long.MaxValue, groupOrdinals);
+                    schedules.Add(state.GroupsKey, schedule);
+                }
+
+                state.Rules = schedule;
 
                 // Question 1 groups rows by (instance, interface, groups): number each distinct triple once here so the
                 // per-record aggregation hashes an int, not three strings.
@@ -230,7 +239,7 @@ public sealed class EnvironmentIndex
     }
 
     /// <summary>
-    /// The compiled ingress rules of <paramref name="state"/> over its validity [<paramref name="from"/>, <paramref name="to"/>):
+    /// The compiled ingress rules of <paramref name="state"/>'s groups over [<paramref name="from"/>, <paramref name="to"/>):
     /// every change time of its groups' rule sets inside it, each with the rules of all groups concatenated in group
     /// order (as the per-group loop visited them, so a rule in two groups still counts twice).
     /// </summary>

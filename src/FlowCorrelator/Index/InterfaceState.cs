@@ -61,8 +61,8 @@ public sealed class InterfaceState
     internal Timeline<RuleDefinition[]>?[] IngressTimelines { get; set; } = [];
 
     /// <summary>
-    /// The ingress rules of all <see cref="Groups"/> compiled for matching, over this state's validity: one lookup
-    /// per record instead of one binary search per group.
+    /// The ingress rules of all <see cref="Groups"/> compiled for matching (shared by the states holding the same
+    /// groups): one lookup per record instead of one binary search per group.
     /// </summary>
     internal RuleSchedule Rules { get; set; } = RuleSchedule.Empty;
 

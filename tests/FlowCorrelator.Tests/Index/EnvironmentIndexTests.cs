@@ -211,5 +211,29 @@ public sealed class EnvironmentIndexTests
         Assert.That(FlowCorrelator.Queries.Investigations.UnusedGroups(index), Is.Empty, "snapshot shows sg-base attached");
     }
 
+    [Test]
+    public void Build_StatesHoldingTheSameGroups_ShareOneRuleScheduleThatFollowsRuleChanges()
+    {
+        var ev = new Events();
+        ev.Authorize(50, "sg-1", Tcp("sgr-1", "sg-1", 22, 22, "203.0.113.0/24"));
+        ev.Launch(100, Instance("i-1", [], Eni("eni-0a", "10.0.0.1", groups: "sg-1")));
+        ev.Add(300, "ModifySecurityGroupRules", new RulesModified("sg-1", [Tcp("sgr-1", "sg-1", 22, 22, "198.51.100.0/24")]));
+        ev.Launch(400, Instance("i-2", [], Eni("eni-0b", "10.0.0.2", groups: "sg-1")));
+        EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
+
+        InterfaceState first = index.InterfaceAt(EniId.Parse("eni-0a"), At(200))!;
+        InterfaceState second = index.InterfaceAt(EniId.Parse("eni-0b"), At(500))!;
+        IpAddr oldRange = IpAddr.Parse("203.0.113.9");
+        IpAddr newRange = IpAddr.Parse("198.51.100.9");
+        Assert.Multiple(() =>
+        {
+            Assert.That(second.Rules, Is.SameAs(first.Rules), "one schedule per group set, not per interface state");
+            Assert.That(first.Rules.At(At(200), out long from, out long to).Single().NetworkContains(oldRange.High, oldRange.Low), Is.True);
+            Assert.That(to, Is.EqualTo(At(300)));
+            Assert.That(first.Rules.At(At(500)).Single().NetworkContains(oldRange.High, oldRange.Low), Is.False);
+            Assert.That(second.Rules.At(At(500)).Single().NetworkContains(newRange.High, newRange.Low), Is.True);
+        });
+    }
+
     private static void GroupAttachmentRow(EnvironmentIndex index, out FlowCorrelator.Queries.GroupAttachment row) => row = index.GroupAttachments.Single();
 }
