@@ -118,7 +118,7 @@ public static class ExportSchema
     public static ExportTable GroupAttachments { get; } = Table(
         "group_attachments",
         L("seq"), T("event_time"), S("event_id"), S("event_name"), S("interface_id", nullable: true), S("instance_id", nullable: true),
-        S("groups_before"), S("groups_after"), S("added"), S("removed"), S("actor", nullable: true));
+        S("groups_before"), S("groups_after"), S("added"), S("removed"), S("actor", nullable: true), B("groups_before_unknown"));
 
     /// <summary>The scanner list used for question 5 (IPv6 ranges carry no numeric bounds).</summary>
     public static ExportTable Scanners { get; } = Table(

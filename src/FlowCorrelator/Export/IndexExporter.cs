@@ -105,6 +105,7 @@ public static class IndexExporter
         {
             (long)i, a.Time.UtcDateTime, a.EventId, a.EventName, a.InterfaceId, a.InstanceId,
             string.Join(',', a.GroupsBefore), string.Join(',', a.GroupsAfter), string.Join(',', a.Added), string.Join(',', a.Removed), a.Actor,
+            a.GroupsBeforeUnknown,
         })]);
         yield return (ExportSchema.Scanners, [.. scanners.Networks.Select(n => new object?[]
         {

@@ -208,7 +208,7 @@ public static class InvestigationSql
         "FROM rule_changes" + TimeWindow(o, "event_time") + "\nORDER BY seq";
 
     private static string GroupAttachments(SqlOptions o) =>
-        "SELECT event_time, event_id, event_name, interface_id, instance_id, groups_before, groups_after, added, removed, actor\n" +
+        "SELECT event_time, event_id, event_name, interface_id, instance_id, groups_before, groups_after, added, removed, actor, groups_before_unknown\n" +
         "FROM group_attachments" + TimeWindow(o, "event_time") + "\nORDER BY seq";
 
     private static string UnusedGroups(SqlOptions o) => $"""

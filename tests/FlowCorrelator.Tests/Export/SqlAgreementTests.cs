@@ -40,6 +40,7 @@ public sealed class SqlAgreementTests
         ev.Add(500, "StopInstances", new InstancesStateChanged(InstanceStateChange.Stopped, ["i-0pay"]));
         ev.Add(600, "StartInstances", new InstancesStateChanged(InstanceStateChange.Started, ["i-0pay"]));
         ev.Add(700, "ModifyNetworkInterfaceAttribute", new NetworkInterfaceGroupsReplaced("eni-0b", Groups("sg-app", "sg-ssh")));
+        ev.Add(705, "ModifyNetworkInterfaceAttribute", new NetworkInterfaceGroupsReplaced("eni-0old", Groups("sg-ssh"))); // older than the evidence: groups before unknown
         ev.Add(710, "ModifySecurityGroupRules", new RulesModified("sg-ssh", [Tcp("sgr-ssh", "sg-ssh", 2222, 2222, "203.0.113.0/24")]));
         ev.Add(720, "RevokeSecurityGroupIngress", new RulesRevoked("sg-app", false, ["sgr-range"], []));
         ev.Add(800, "DetachNetworkInterface", new NetworkInterfaceDetached("eni-attach-d1"));

@@ -165,7 +165,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS group_attachments (
   `groups_after` string,
   `added` string,
   `removed` string,
-  `actor` string
+  `actor` string,
+  `groups_before_unknown` boolean
 )
 STORED AS PARQUET
 LOCATION 's3://example-analysis/flowcorrelator-index/group_attachments/';
@@ -224,7 +225,7 @@ WHERE event_time >= TIMESTAMP '2026-03-01 00:00:00' AND event_time < TIMESTAMP '
 ORDER BY seq;
 
 -- groupAttachments
-SELECT event_time, event_id, event_name, interface_id, instance_id, groups_before, groups_after, added, removed, actor
+SELECT event_time, event_id, event_name, interface_id, instance_id, groups_before, groups_after, added, removed, actor, groups_before_unknown
 FROM group_attachments
 WHERE event_time >= TIMESTAMP '2026-03-01 00:00:00' AND event_time < TIMESTAMP '2026-03-08 00:00:00'
 ORDER BY seq;

@@ -166,7 +166,8 @@ CREATE TABLE IF NOT EXISTS group_attachments (
   "groups_after" varchar,
   "added" varchar,
   "removed" varchar,
-  "actor" varchar
+  "actor" varchar,
+  "groups_before_unknown" boolean
 )
 WITH (format = 'PARQUET', external_location = 's3://example-analysis/flowcorrelator-index/group_attachments/');
 
@@ -223,7 +224,7 @@ WHERE event_time >= TIMESTAMP '2026-03-01 00:00:00' AND event_time < TIMESTAMP '
 ORDER BY seq;
 
 -- groupAttachments
-SELECT event_time, event_id, event_name, interface_id, instance_id, groups_before, groups_after, added, removed, actor
+SELECT event_time, event_id, event_name, interface_id, instance_id, groups_before, groups_after, added, removed, actor, groups_before_unknown
 FROM group_attachments
 WHERE event_time >= TIMESTAMP '2026-03-01 00:00:00' AND event_time < TIMESTAMP '2026-03-08 00:00:00'
 ORDER BY seq;
