@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -326,6 +327,11 @@ public sealed class FlowLogReader
     private int ScanDefaultV2(byte[] buffer, int start, int end, long bufferOffset, ref TextState state, int[] fieldEnds, Span<Range> fields, FileReport report, IFlowRecordSink sink, out int scanned)
     {
         ref byte first = ref MemoryMarshal.GetArrayDataReference(buffer);
+
+        // Field ends are stored at (count & 15): no bounds check per space. A line with more than 16 fields overwrites
+        // entries, but only lines of exactly 14 fields use them.
+        Debug.Assert(fieldEnds.Length >= 16, "the field-end buffer must hold 16 entries");
+        ref int ends = ref MemoryMarshal.GetArrayDataReference(fieldEnds);
         int maxLine = Options.MaxLineLength;
         int lineStart = start;
         int separators = 0; // spaces seen in the current line
@@ -333,23 +339,21 @@ public sealed class FlowLogReader
         while (end - pos >= 32)
         {
             (uint spaces, uint feeds) = Separators(ref Unsafe.Add(ref first, pos));
-            uint bits = spaces | feeds;
-            while (bits != 0)
+            while (feeds != 0)
             {
-                int bit = BitOperations.TrailingZeroCount(bits);
-                bits &= bits - 1;
-                int at = pos + bit;
-                if ((feeds & (1u << bit)) == 0)
+                // The spaces before this line feed end fields of the current line; then the line is complete.
+                int bit = BitOperations.TrailingZeroCount(feeds);
+                feeds &= feeds - 1;
+                uint before = spaces & ((1u << bit) - 1);
+                spaces ^= before;
+                while (before != 0)
                 {
-                    if (separators < FlowLineParser.DefaultV2Columns.Length)
-                    {
-                        fieldEnds[separators] = at - lineStart;
-                    }
-
+                    Unsafe.Add(ref ends, separators & 15) = pos + BitOperations.TrailingZeroCount(before) - lineStart;
+                    before &= before - 1;
                     separators++;
-                    continue;
                 }
 
+                int at = pos + bit;
                 int length = at - lineStart;
                 ReadOnlySpan<byte> line = buffer.AsSpan(lineStart, length);
                 if (length > maxLine)
@@ -384,6 +388,14 @@ public sealed class FlowLogReader
                     scanned = lineStart;
                     return lineStart;
                 }
+            }
+
+            // Spaces after the block's last line feed belong to the line that continues in the next block.
+            while (spaces != 0)
+            {
+                Unsafe.Add(ref ends, separators & 15) = pos + BitOperations.TrailingZeroCount(spaces) - lineStart;
+                spaces &= spaces - 1;
+                separators++;
             }
 
             pos += 32;
