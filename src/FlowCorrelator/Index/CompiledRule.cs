@@ -164,28 +164,6 @@ internal sealed class RuleSchedule
 
     private CompiledRule[] AtSlow(long time) => _sets[Index(time)];
 
-    private int Index(long time)
-    {
-        // times[0] is the schedule's start (long.MinValue), so some entry is always in force (a plain loop: Array.BinarySearch
-        // goes through a generic comparer helper).
-        long[] times = _times;
-        int lo = 1;
-        int hi = times.Length - 1;
-        int found = 0;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (times[mid] <= time)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return found;
-    }
+    // times[0] is the schedule's start (long.MinValue), so some entry is always in force.
+    private int Index(long time) => TimeSearch.LastAtOrBefore(_times, time);
 }
