@@ -157,8 +157,9 @@ internal static class FlowLineParser
     /// caller sends the line to <see cref="ParseDefaultV2"/>, so outcomes of odd lines are exactly the general parser's.
     /// </summary>
     /// <remarks>
-    /// Reads up to 8 bytes before a field, which lie inside <paramref name="buffer"/> whenever the field ends at 8 or
-    /// more: the digit readers check that and fall back to a loop otherwise.
+    /// The digit readers load the 8 or 16 bytes that end where a field ends, so they also read bytes before the field;
+    /// those lie inside <paramref name="buffer"/> whenever the field starts at offset 8 or more (checked; otherwise a
+    /// loop). The IPv4 reader loads 16 bytes from the field start and checks the buffer is that long.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TryParseDefaultV2Split(byte[] buffer, int lineStart, ReadOnlySpan<int> ends, out FlowRecord record)

@@ -18,6 +18,7 @@ namespace FlowCorrelator.Ingest;
 public sealed class FlowLogReader
 {
     private const int InitialBuffer = 1 << 16;
+    private const int PendingLineRescanLimit = 4096;
 
     /// <summary>Creates a reader.</summary>
     public FlowLogReader(ReaderOptions? options = null)
@@ -264,7 +265,9 @@ public sealed class FlowLogReader
 
                 int scanFrom = end;
                 end += read;
-                if (state.IsDefaultV2 && !skippingLongLine)
+                // The scanner restarts at the pending line's start; when that line is already long (no real record
+                // is), the line-by-line search below takes this read instead, so a long line is not rescanned per read.
+                if (state.IsDefaultV2 && !skippingLongLine && scanFrom - start < PendingLineRescanLimit)
                 {
                     start = ScanDefaultV2(buffer, start, end, bufferOffset, ref state, fieldEnds, fields, report, sink, out int scanned);
                     scanFrom = Math.Max(scanned, start);

@@ -64,6 +64,24 @@ public sealed partial class FlowLogReaderTests
         });
     }
 
+    [TestCase(4093)]
+    [TestCase(65536)]
+    public void Read_LongLineOfSpacesAmongRecords_IsOneFieldCountProblemAndTheRecordsAroundItStay(int chunk)
+    {
+        // 300 KB of "1 ": far more separators than fields, across many reads (each read used to rescan the pending line).
+        string longLine = string.Concat(Enumerable.Repeat("1 ", 150_000));
+        string text = Line(1) + "\n" + Line(2) + "\n" + longLine + "\n" + Line(3) + "\n" + Line(4) + "\n";
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        var (sink, report) = ReadInput(new LogInput("l.log", _ => new ChunkedStream(bytes, chunk)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sink.LineNumbers, Is.EqualTo(new long[] { 1, 2, 4, 5 }));
+            Assert.That(sink.Records[2], Is.EqualTo(ReadAll(Encoding.UTF8.GetBytes(Line(3)), "one.log").Records.Single()));
+            Assert.That(report.Samples.Select(p => (p.Line, p.Reason, p.ByteOffset)), Is.EqualTo(new[] { (3L, ProblemReason.FieldCount, (long)(Line(1).Length + Line(2).Length + 2)) }));
+        });
+    }
+
     /// <summary>A valid line most of the time; otherwise one or two fields replaced by an edge case, or the spacing broken.</summary>
     private static string RandomLine(Random random, int i)
     {
