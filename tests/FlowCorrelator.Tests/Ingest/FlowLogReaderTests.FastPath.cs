@@ -14,11 +14,17 @@ public sealed partial class FlowLogReaderTests
     private static readonly string[] s_addressOctets = ["", "0", "00", "01", "9", "10", "99", "100", "199", "200", "249", "255", "256", "300", "999", "1000", "x", "1/", "1:"];
     private static readonly string[] s_words = ["ACCEPT", "REJECT", "ACCEPt", "REJECTED", "ACCEP", "-", "OK", "NODATA", "SKIPDATA", "OKAY", "O", "unknown", "2001:db8::1", "::ffff:10.0.0.1"];
 
-    [TestCase(1, 1)]
-    [TestCase(2, 7)]
-    [TestCase(3, 4093)]
-    [TestCase(4, 65537)]
-    public void Read_RandomLines_BlockScannerEqualsLineByLineParser(int seed, int chunk)
+    /// <param name="seed">Generator seed.</param>
+    /// <param name="chunk">Read size of the underlying stream; 0 for random sizes from 1 byte to 70 KB.</param>
+    /// <param name="gzipMembers">0 for plain text, else the text cut at random bytes (mid-line) into that many gzip members.</param>
+    /// <param name="maxLine">The line-length limit (small limits make ordinary lines "too long").</param>
+    [TestCase(1, 1, 0, 1 << 20)]
+    [TestCase(2, 7, 0, 1 << 20)]
+    [TestCase(3, 4093, 0, 1 << 20)]
+    [TestCase(4, 65537, 0, 1 << 20)]
+    [TestCase(5, 0, 3, 1 << 20)]
+    [TestCase(6, 4093, 1, 110)]
+    public void Read_RandomLines_BlockScannerEqualsLineByLineParser(int seed, int chunk, int gzipMembers, int maxLine)
     {
         var random = new Random(seed);
         var lines = new List<string> { Line(0) }; // the first line always goes line by line (header, byte order mark)
@@ -28,7 +34,16 @@ public sealed partial class FlowLogReaderTests
         }
 
         byte[] bytes = Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n");
-        var (sink, report) = ReadInput(new LogInput("r.log", _ => new ChunkedStream(bytes, chunk)), ReaderOptions.Default with { MaxSamplesPerFile = 10_000 });
+        if (gzipMembers > 0)
+        {
+            int[] cuts = [0, .. Enumerable.Range(0, gzipMembers - 1).Select(_ => random.Next(1, bytes.Length)).Order(), bytes.Length];
+            bytes = [.. cuts.Zip(cuts.Skip(1)).SelectMany(c => Gzip(bytes[c.First..c.Second]))];
+        }
+
+        int[] chunks = chunk > 0 ? [chunk] : [.. Enumerable.Range(0, 500).Select(_ => random.Next(1, 70_000))];
+        var (sink, report) = ReadInput(
+            new LogInput(gzipMembers > 0 ? "r.log.gz" : "r.log", _ => new ChunkedStream(bytes, chunks)),
+            ReaderOptions.Default with { MaxSamplesPerFile = 10_000, MaxLineLength = maxLine });
 
         var expectedRecords = new List<FlowRecord>();
         var expectedTexts = new List<string?[]>();
@@ -38,6 +53,12 @@ public sealed partial class FlowLogReaderTests
         for (int i = 0; i < lines.Count; i++)
         {
             byte[] line = Encoding.UTF8.GetBytes(lines[i]);
+            if (line.Length > maxLine)
+            {
+                expectedProblems.Add((i + 1, ProblemReason.LineTooLong));
+                continue;
+            }
+
             var fields = new Range[FlowLogSchema.MaxColumns];
             LineOutcome outcome = FlowLineParser.Parse(line, columns, fields, out int count, out FlowRecord record, out ProblemReason reason, out _);
             if (outcome == LineOutcome.Record)
@@ -54,7 +75,7 @@ public sealed partial class FlowLogReaderTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(expectedRecords, Has.Count.GreaterThan(1500), "the generator must keep most lines valid");
+            Assert.That(expectedRecords, Has.Count.GreaterThan(maxLine < 1000 ? 100 : 1500), "the generator must keep most lines valid");
             Assert.That(expectedProblems, Has.Count.GreaterThan(500), "and break many");
             Assert.That(sink.Records, Is.EqualTo(expectedRecords));
             Assert.That(sink.Texts, Is.EqualTo(expectedTexts));
