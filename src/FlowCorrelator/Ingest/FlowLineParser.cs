@@ -275,7 +275,15 @@ internal static class FlowLineParser
     /// never "invalid".
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryV4InBuffer(byte[] buffer, int from, int to, out uint value)
+    private static bool TryV4InBuffer(byte[] buffer, int from, int to, out uint value) =>
+        TryV4InBuffer(buffer, from, to, Ssse3.IsSupported, out value);
+
+    /// <summary>
+    /// <see cref="TryV4InBuffer(byte[], int, int, out uint)"/> with the x86 shuffle chosen by the caller: the hot path
+    /// passes <see cref="Ssse3.IsSupported"/> (a JIT constant); tests pass false to check the path other CPUs take.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryV4InBuffer(byte[] buffer, int from, int to, bool shuffle, out uint value)
     {
         value = 0;
         int length = to - from;
@@ -298,7 +306,7 @@ internal static class FlowLineParser
         int d2 = BitOperations.TrailingZeroCount(dots);
         dots &= dots - 1;
         int d3 = BitOperations.TrailingZeroCount(dots);
-        if (Ssse3.IsSupported)
+        if (shuffle && Ssse3.IsSupported)
         {
             return TryV4Shuffled(text, inField, d1, d2 - d1 - 1, d3 - d2 - 1, length - d3 - 1, out value);
         }
@@ -310,7 +318,7 @@ internal static class FlowLineParser
     }
 
     /// <summary>
-    /// The x86 tail of <see cref="TryV4InBuffer"/>: octet lengths <paramref name="l1"/>..<paramref name="l4"/> (the
+    /// The x86 tail of <see cref="TryV4InBuffer(byte[], int, int, bool, out uint)"/>: octet lengths <paramref name="l1"/>..<paramref name="l4"/> (the
     /// dots are at l1, l1+l2+1, …) pick one of 81 shuffles that right-justify each octet's digits in a 32-bit lane.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -403,7 +411,15 @@ internal static class FlowLineParser
     /// too close to the buffer start for the 8-byte load, go through the digit loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool SwarDigits(byte[] buffer, int from, int to, out ulong value)
+    private static bool SwarDigits(byte[] buffer, int from, int to, out ulong value) =>
+        SwarDigits(buffer, from, to, Ssse3.IsSupported, out value);
+
+    /// <summary>
+    /// <see cref="SwarDigits(byte[], int, int, out ulong)"/> with the vector reader for 9–16 digits chosen by the caller
+    /// (the hot path passes <see cref="Ssse3.IsSupported"/>; tests pass false to check the path other CPUs take).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool SwarDigits(byte[] buffer, int from, int to, bool vector, out ulong value)
     {
         int length = to - from;
         if (from >= 8 && (uint)(length - 1) < 8)
@@ -413,7 +429,7 @@ internal static class FlowLineParser
 
         if (from >= 8 && (uint)(length - 9) < 8)
         {
-            if (Ssse3.IsSupported)
+            if (vector && Ssse3.IsSupported)
             {
                 return Digits16(ref MemArray(buffer), to, length, out value);
             }
