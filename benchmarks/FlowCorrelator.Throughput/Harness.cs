@@ -166,6 +166,7 @@ internal static class Harness
         }
 
         Console.WriteLine($"floor / zcat         = {floor.Min(s => s.Wall) / zcat.Min(s => s.Wall):F2} (best)  {Median(floor, s => s.Wall) / Median(zcat, s => s.Wall):F2} (median)");
+        Console.WriteLine($"investigate / zcat   = {invBest / zcat.Min(s => s.Wall):F2} (best)  {invMed / Median(zcat, s => s.Wall):F2} (median)   (all five questions vs plain decompression of the same files)");
         bool answersOk = inv.All(s => s.Values["expected"] == "yes" && s.Values["problems"] == "no");
         bool rowsOk = duck.All(d => d.Values["q1rows"] == inv[0].Values["q1rows"]);
         Console.WriteLine($"investigate answers == expected.json: {(answersOk ? "yes" : "NO")}; duckdb Q1 row count == engine's: {(duck.Count == 0 ? "skipped" : rowsOk ? "yes" : "NO")}");
