@@ -110,24 +110,6 @@ public class FlowLogParserBenchmarks
         return sum;
     }
 
-    /// <summary>The default-v2 fast path the reader uses for the default layout (vectorised split, columns by kind).</summary>
-    [Benchmark(OperationsPerInvoke = Lines)]
-    public long SpanParserDefaultV2()
-    {
-        long sum = 0;
-        ReadOnlySpan<byte> text = _text;
-        Span<Range> fields = _fields;
-        foreach ((int start, int length) in _lineRanges)
-        {
-            if (FlowLineParser.ParseDefaultV2(text.Slice(start, length), fields, out _, out FlowRecord record, out _, out _) == LineOutcome.Record)
-            {
-                sum += record.Bytes;
-            }
-        }
-
-        return sum;
-    }
-
     /// <summary>The whole reader (framing, header, counting, sink call) over plain text.</summary>
     [Benchmark(OperationsPerInvoke = Lines)]
     public long ReaderPlain() => _reader.Read(LogInput.FromBytes("bench.log", _text), NoOpSink.Instance).Records;

@@ -64,97 +64,16 @@ internal static class FlowLineParser
         return ParseFields(line, columns, fields, out record, out reason, out badColumn);
     }
 
-    /// <summary>The default v2 layout's columns (what <see cref="ParseDefaultV2"/> assumes).</summary>
+    /// <summary>The default v2 layout's columns (what <see cref="TryParseDefaultV2Split"/> assumes).</summary>
     internal static readonly FlowField[] DefaultV2Columns = [.. FlowLogSchema.DefaultV2.Fields];
 
     private const int V2FieldCount = 14;
 
     /// <summary>
-    /// <see cref="Parse"/> for the default v2 layout (the format of nearly every file in practice). The happy path is
-    /// specialised: one vectorised pass finds the separators and each column is parsed by its known kind, with no
-    /// per-column dispatch. Anything unusual (runs of spaces, a wrong field count, any invalid value) falls back to
-    /// <see cref="Parse"/>, so outcomes, reasons and columns of malformed lines are exactly the general parser's.
-    /// </summary>
-    public static LineOutcome ParseDefaultV2(
-        ReadOnlySpan<byte> line,
-        Span<Range> fields,
-        out int fieldCount,
-        out FlowRecord record,
-        out ProblemReason reason,
-        out int badColumn)
-    {
-        if (TryParseDefaultV2(line, fields, out record))
-        {
-            fieldCount = V2FieldCount;
-            reason = default;
-            badColumn = -1;
-            return LineOutcome.Record;
-        }
-
-        return Parse(line, DefaultV2Columns, fields, out fieldCount, out record, out reason, out badColumn);
-    }
-
-    /// <summary>The happy path of <see cref="ParseDefaultV2"/>; false sends the line to the general parser.</summary>
-    private static bool TryParseDefaultV2(ReadOnlySpan<byte> line, Span<Range> fields, out FlowRecord record)
-    {
-        // On false the caller re-parses with the general parser, which assigns the record: no need to zero 150 bytes.
-        Unsafe.SkipInit(out record);
-        if (!line.IsEmpty && line[^1] == '\r')
-        {
-            line = line[..^1];
-        }
-
-        if (!Vector256.IsHardwareAccelerated || fields.Length < V2FieldCount || !SplitSingleSpaces(line, fields))
-        {
-            return false;
-        }
-
-        // The reason is recomputed by the general parser on failure; this one is only a sink for the helpers.
-        ProblemReason ignored = default;
-        if (!TryInt(Field(line, fields, 0), 0, int.MaxValue, out int version, ref ignored) ||
-            !TryAddress(Field(line, fields, 3), out IpAddr src, ref ignored) ||
-            !TryAddress(Field(line, fields, 4), out IpAddr dst, ref ignored) ||
-            !TryInt(Field(line, fields, 5), 0, 65535, out int srcPort, ref ignored) ||
-            !TryInt(Field(line, fields, 6), 0, 65535, out int dstPort, ref ignored) ||
-            !TryInt(Field(line, fields, 7), 0, 255, out int protocol, ref ignored) ||
-            !TryLong(Field(line, fields, 8), out long packets, ref ignored) ||
-            !TryLong(Field(line, fields, 9), out long bytes, ref ignored) ||
-            !TryTime(Field(line, fields, 10), out long start, ref ignored) ||
-            !TryTime(Field(line, fields, 11), out long end, ref ignored) ||
-            !TryAction(Field(line, fields, 12), out FlowAction action, ref ignored) ||
-            !TryStatus(Field(line, fields, 13), out FlowLogStatus status, ref ignored))
-        {
-            return false;
-        }
-
-        record = new FlowRecord
-        {
-            Version = version,
-            AccountId = ParseAccount(Field(line, fields, 1)),
-            InterfaceId = EniId.FromUtf8(Field(line, fields, 2)),
-            SrcAddr = src,
-            DstAddr = dst,
-            SrcPort = srcPort,
-            DstPort = dstPort,
-            Protocol = protocol,
-            Packets = packets,
-            Bytes = bytes,
-            Start = start,
-            End = end,
-            Action = action,
-            LogStatus = status,
-            Direction = FlowDirection.Unknown,
-            TcpFlags = -1,
-            TrafficPath = -1,
-        };
-        return true;
-    }
-
-    /// <summary>
     /// The default v2 happy path over a line the block scanner already split: <paramref name="ends"/>[i] is where
     /// column i ends, relative to <paramref name="lineStart"/> (a space, or the line end for the last column). Numbers
     /// are read eight digits at a time and the interface id as one vector; anything unusual returns false, and the
-    /// caller sends the line to <see cref="ParseDefaultV2"/>, so outcomes of odd lines are exactly the general parser's.
+    /// caller sends the line to <see cref="Parse"/>, so outcomes of odd lines are exactly the general parser's.
     /// </summary>
     /// <remarks>
     /// The digit readers load the 8 or 16 bytes that end where a field ends, so they also read bytes before the field;
@@ -479,73 +398,6 @@ internal static class FlowLineParser
         v = ((v * 100) + (v >> 16)) & 0x0000FFFF0000FFFFUL;
         value = ((v * 10000) + (v >> 32)) & 0xFFFFFFFFUL;
         return ok;
-    }
-
-    /// <summary>Column <paramref name="i"/>; the ranges come from <see cref="SplitSingleSpaces"/>, so none counts from the end.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> line, Span<Range> fields, int i)
-    {
-        Range r = fields[i];
-        int start = r.Start.Value;
-        return line.Slice(start, r.End.Value - start);
-    }
-
-    /// <summary>
-    /// Splits a line of exactly 14 non-empty fields separated by single spaces, 32 bytes at a time: one vector compare
-    /// gives a bit per space, and each set bit is a field end (Sylvan's delimiter-mask technique). Returns false for
-    /// any other shape, which the general splitter then handles (runs of spaces, leading or trailing spaces).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool SplitSingleSpaces(ReadOnlySpan<byte> line, Span<Range> fields)
-    {
-        ref byte first = ref MemoryMarshal.GetReference(line);
-        Vector256<byte> spaces = Vector256.Create((byte)' ');
-        int n = 0;
-        int fieldStart = 0;
-        int pos = 0;
-        while (pos < line.Length)
-        {
-            uint mask;
-            int width;
-            if (line.Length - pos >= Vector256<byte>.Count)
-            {
-                mask = Vector256.Equals(Vector256.LoadUnsafe(ref first, (nuint)pos), spaces).ExtractMostSignificantBits();
-                width = Vector256<byte>.Count;
-            }
-            else
-            {
-                // The tail (under 32 bytes) bit by bit: reading past the span's end is not allowed, and it is short.
-                mask = 0;
-                width = line.Length - pos;
-                for (int i = 0; i < width; i++)
-                {
-                    mask |= (line[pos + i] == ' ' ? 1u : 0u) << i;
-                }
-            }
-
-            while (mask != 0)
-            {
-                int at = pos + BitOperations.TrailingZeroCount(mask);
-                mask &= mask - 1;
-                if (at == fieldStart || n == V2FieldCount - 1)
-                {
-                    return false; // an empty field (two spaces, a leading space) or too many fields
-                }
-
-                fields[n++] = new Range(fieldStart, at);
-                fieldStart = at + 1;
-            }
-
-            pos += width;
-        }
-
-        if (n != V2FieldCount - 1 || fieldStart >= line.Length)
-        {
-            return false; // too few fields, or a trailing space
-        }
-
-        fields[n] = new Range(fieldStart, line.Length);
-        return true;
     }
 
     /// <summary>

@@ -473,9 +473,9 @@ public sealed class FlowLogReader
             }
         }
 
-        LineOutcome outcome = state.IsDefaultV2
-            ? FlowLineParser.ParseDefaultV2(line, fields, out int count, out FlowRecord record, out ProblemReason reason, out int badColumn)
-            : FlowLineParser.Parse(line, state.Columns, fields, out count, out record, out reason, out badColumn);
+        // The block scanner takes almost every default-v2 line; what reaches here (first lines, lines that end near the
+        // end of a read, odd lines, other layouts) is rare enough for the general parser.
+        LineOutcome outcome = FlowLineParser.Parse(line, state.Columns, fields, out int count, out FlowRecord record, out ProblemReason reason, out int badColumn);
         switch (outcome)
         {
             case LineOutcome.Record:

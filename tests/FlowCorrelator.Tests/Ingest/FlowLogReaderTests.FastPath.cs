@@ -85,6 +85,80 @@ public sealed partial class FlowLogReaderTests
         });
     }
 
+    private static readonly string[] s_shapes =
+    [
+        "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+        "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 REJECT OK\r",
+        "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
+        "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - SKIPDATA",
+        "2 unknown eni-1235b8ca123456789 2001:db8::1 2001:db8::2 443 51000 6 1 40 1700000000123 1700000060123 ACCEPT OK",
+        "2 123456789010  eni-1235b8ca123456789 10.0.0.1   10.0.0.2 443 51000 6 1 40 1700000000 1700000060 ACCEPT OK",
+        " 2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 443 51000 6 1 40 1700000000 1700000060 ACCEPT OK ",
+        "2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 99999 22 6 1 40 1700000000 1700000060 ACCEPT OK",
+        "2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.256 1 22 6 1 40 1700000000 1700000060 ACCEPT OK",
+        "2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 1 22 6 1 40 1700000000 1700000060 MAYBE OK",
+        "2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 1 22 6 1 40 1700000000 1700000060 ACCEPT",
+        "2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 1 22 6 1 40 1700000000 1700000060 ACCEPT OK extra",
+        "2 123456789010 eni-x 10.0.0.1 10.0.0.2 1 22 6 x 40 1700000000 1700000060 ACCEPT OK",
+        "2 1 e 1.2.3.4 5.6.7.8 1 2 3 4 5 6 7 ACCEPT OK",
+        "",
+        "   ",
+        "\r",
+    ];
+
+    /// <summary>
+    /// Every shape of line, placed after lines of every length so it starts at every offset of the scanner's blocks and
+    /// sometimes ends near the end of a read: the reader gives per line exactly what the general parser gives.
+    /// </summary>
+    [Test]
+    public void Read_EveryLineShapeAtEveryBlockOffset_EqualsGeneralParser()
+    {
+        var lines = new List<string> { Line(0) };
+        for (int pad = 1; pad <= 70; pad++)
+        {
+            // Padding the account id moves every separator relative to the blocks, up to 18 digits.
+            lines.Add($"2 {new string('1', Math.Min(pad, 18))} eni-0a{new string('b', pad % 20)} 10.0.0.1 10.0.0.2 443 22 6 1 40 1700000000 1700000060 ACCEPT OK");
+            lines.Add(new string('#', pad)); // a malformed line of each length shifts the next line's start by one byte
+            lines.AddRange(s_shapes);
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n");
+        foreach (int chunk in new[] { 977, 4093, 1 << 20 })
+        {
+            var (sink, report) = ReadInput(
+                new LogInput("shapes.log", _ => new ChunkedStream(bytes, chunk)),
+                ReaderOptions.Default with { MaxSamplesPerFile = 100_000 });
+
+            var expectedRecords = new List<FlowRecord>();
+            var expectedProblems = new List<(long Line, ProblemReason Reason)>();
+            long blank = 0;
+            for (int i = 0; i < lines.Count; i++)
+            {
+                LineOutcome outcome = FlowLineParser.Parse(Encoding.UTF8.GetBytes(lines[i]), FlowLineParser.DefaultV2Columns, new Range[FlowLogSchema.MaxColumns], out _, out FlowRecord record, out ProblemReason reason, out _);
+                if (outcome == LineOutcome.Record)
+                {
+                    expectedRecords.Add(record);
+                }
+                else if (outcome == LineOutcome.Malformed)
+                {
+                    expectedProblems.Add((i + 1, reason));
+                }
+                else
+                {
+                    blank++;
+                }
+            }
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(sink.Records, Is.EqualTo(expectedRecords), $"read size {chunk}");
+                Assert.That(report.Samples.Select(p => (p.Line, p.Reason)), Is.EqualTo(expectedProblems), $"read size {chunk}");
+                Assert.That(report.Blank, Is.EqualTo(blank), $"read size {chunk}");
+                Assert.That(expectedRecords, Has.Count.GreaterThan(70 * 8), "most shapes are records");
+            });
+        }
+    }
+
     [TestCase(4093)]
     [TestCase(65536)]
     public void Read_LongLineOfSpacesAmongRecords_IsOneFieldCountProblemAndTheRecordsAroundItStay(int chunk)
