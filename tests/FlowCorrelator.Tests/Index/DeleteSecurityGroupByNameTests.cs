@@ -187,11 +187,37 @@ public sealed class DeleteSecurityGroupByNameTests
         Assert.That(ws.Index.Statistics.Failed, Is.EqualTo(2));
     }
 
-    private static Workspace LoadTrail(string trail, ReaderOptions? reader = null)
+    [Test]
+    public void Load_DeleteByNameWithDefaultVpcGroupsInTrailAndSnapshot_ReportsBothAndRemovesNothing()
+    {
+        // describe-vpcs places sg-0snap in a default VPC, but nothing says which Region the snapshot came from; the trail
+        // created sg-0trail in us-east-1's default VPC. A delete of "web" in us-east-1 could have been either.
+        const string Snapshot = """
+            {"Vpcs":[{"VpcId":"vpc-def","IsDefault":true}],
+             "SecurityGroups":[{"GroupId":"sg-0snap","GroupName":"web","VpcId":"vpc-def","IpPermissions":[{"IpProtocol":"tcp","FromPort":80,"ToPort":80,"IpRanges":[{"CidrIp":"0.0.0.0/0"}]}],"IpPermissionsEgress":[]}]}
+            """;
+        string trail = Records(
+            Rec("e1", "CreateSecurityGroup", """{"groupName":"web","groupDescription":"d"}""", """{"requestId":"r","_return":true,"groupId":"sg-0trail"}""", "2024-01-01T00:00:00Z"),
+            Rec("e2", "AuthorizeSecurityGroupIngress", """{"groupId":"sg-0trail","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":80,"toPort":80,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}""",
+                """{"requestId":"r","_return":true,"securityGroupRuleSet":{"items":[{"groupId":"sg-0trail","securityGroupRuleId":"sgr-1","isEgress":false,"ipProtocol":"tcp","fromPort":80,"toPort":80,"cidrIpv4":"0.0.0.0/0"}]}}""", "2024-01-01T00:00:01Z"),
+            Rec("e3-delete", "DeleteSecurityGroup", """{"groupName":"web"}""", """{"requestId":"r","_return":true}""", "2024-01-01T00:01:00Z"));
+        Workspace ws = LoadTrail(trail, snapshot: Snapshot);
+
+        InputProblem problem = ws.Diagnostics.Files.Single(f => f.Path.EndsWith("trail.json", StringComparison.Ordinal)).Samples.Single();
+        Assert.That(problem.Message, Does.Contain("e3-delete").And.Contain("candidates sg-0snap, sg-0trail"));
+        Assert.That(Investigations.UnusedGroups(ws.Index).Select(g => g.GroupId), Is.EqualTo(new[] { "sg-0snap", "sg-0trail" }), "nothing deleted");
+    }
+
+    private static Workspace LoadTrail(string trail, ReaderOptions? reader = null, string? snapshot = null)
     {
         string dir = Directory.CreateTempSubdirectory("flowcorrelator-sgname-").FullName;
         try
         {
+            if (snapshot is not null)
+            {
+                File.WriteAllText(Path.Combine(dir, "describe.json"), snapshot);
+            }
+
             File.WriteAllText(Path.Combine(dir, "trail.json"), trail);
             return Workspace.Load([dir], WorkspaceOptions.Default with { WarmUp = false, Reader = reader ?? ReaderOptions.Default });
         }
