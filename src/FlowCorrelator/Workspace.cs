@@ -109,7 +109,39 @@ public sealed class Workspace
             diagnostics.Add(report);
         }
 
-        return new Workspace(inputs, EnvironmentIndex.Build(events), diagnostics, trail, options);
+        EnvironmentIndex index = EnvironmentIndex.Build(events);
+        ReportUnappliedEvents(index, diagnostics, options.Reader);
+        return new Workspace(inputs, index, diagnostics, trail, options);
+    }
+
+    /// <summary>
+    /// Events the index read but could not apply join their file's report, as shape problems found while reading do:
+    /// the answers leave those events out, so the run must say so (and stop on them in strict mode).
+    /// </summary>
+    private static void ReportUnappliedEvents(EnvironmentIndex index, IngestDiagnostics diagnostics, ReaderOptions reader)
+    {
+        if (index.Problems.IsEmpty)
+        {
+            return;
+        }
+
+        var reports = diagnostics.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        foreach (InputProblem problem in index.Problems)
+        {
+            if (reader.Strict)
+            {
+                throw new LogFormatException(problem);
+            }
+
+            if (!reports.TryGetValue(problem.Path, out FileReport? report))
+            {
+                report = new FileReport(problem.Path, LogFileKind.CloudTrail, reader.MaxSamplesPerFile);
+                reports.Add(problem.Path, report);
+                diagnostics.Add(report);
+            }
+
+            report.AddProblem(problem);
+        }
     }
 
     private static void StartWarmUp(WorkspaceOptions options)

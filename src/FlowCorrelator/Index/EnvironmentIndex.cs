@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
 
 namespace FlowCorrelator.Index;
@@ -33,6 +34,7 @@ public sealed class EnvironmentIndex
         ImmutableArray<RuleChange> ruleChanges,
         ImmutableArray<GroupAttachment> groupAttachments,
         ImmutableArray<TimelineEntry> history,
+        ImmutableArray<InputProblem> problems,
         IndexStatistics statistics)
     {
         _interfaces = interfaces;
@@ -92,6 +94,7 @@ public sealed class EnvironmentIndex
         RuleChanges = ruleChanges;
         GroupAttachments = groupAttachments;
         History = history;
+        Problems = problems;
         Statistics = statistics;
     }
 
@@ -115,6 +118,13 @@ public sealed class EnvironmentIndex
 
     /// <summary>Counts of events applied, failed, ignored.</summary>
     public IndexStatistics Statistics { get; }
+
+    /// <summary>
+    /// Successful events the index could not apply because the evidence cannot tell which resource they changed (e.g. a
+    /// DeleteSecurityGroup that names a group only by a name several groups share), one problem per event, located in
+    /// the event's source file. <see cref="Workspace"/> adds them to that file's report.
+    /// </summary>
+    public ImmutableArray<InputProblem> Problems { get; }
 
     /// <summary>Every security group the evidence mentions.</summary>
     internal ImmutableArray<GroupRecord> Groups { get; }
@@ -337,7 +347,7 @@ public sealed class EnvironmentIndex
 /// <param name="Duplicates">Events dropped as duplicate event ids.</param>
 /// <param name="Applied">Successful events with a typed change, applied.</param>
 /// <param name="Failed">Events with an error code (including dry runs); nothing applied.</param>
-/// <param name="Ignored">Successful events the index has no use for (counted only).</param>
+/// <param name="Ignored">Successful events the index has no use for or could not apply (counted only; the latter are in <see cref="EnvironmentIndex.Problems"/>).</param>
 /// <param name="FirstEvent">Earliest event time.</param>
 /// <param name="LastEvent">Latest event time.</param>
 public sealed record IndexStatistics(long EventsRead, long Duplicates, long Applied, long Failed, long Ignored, DateTimeOffset? FirstEvent, DateTimeOffset? LastEvent);

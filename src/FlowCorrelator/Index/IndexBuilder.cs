@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
 
 namespace FlowCorrelator.Index;
@@ -20,9 +21,16 @@ internal sealed class IndexBuilder
     private readonly List<RuleChange> _ruleChanges = [];
     private readonly List<GroupAttachment> _groupAttachments = [];
     private readonly List<TimelineEntry> _history = [];
+    private readonly List<InputProblem> _problems = [];
+
+    /// <summary>VPCs a snapshot (<c>describe-vpcs</c>) states to be their Region's default VPC.</summary>
+    private readonly HashSet<string> _defaultVpcs = new(StringComparer.Ordinal);
 
     private CloudTrailEvent _event = null!;
     private long _now;
+
+    /// <summary>Set by an event that turned out to change nothing (e.g. a delete by a name the evidence cannot resolve).</summary>
+    private bool _notApplied;
 
     public EnvironmentIndex Build(IEnumerable<CloudTrailEvent> events)
     {
@@ -79,9 +87,17 @@ internal sealed class IndexBuilder
 
             _event = e;
             _now = e.Change is BaselineSnapshot ? long.MinValue / 2 : e.Time.ToUnixTimeSeconds();
+            _notApplied = false;
             Apply(e.Change);
             Flush();
-            applied++;
+            if (_notApplied)
+            {
+                ignored++;
+            }
+            else
+            {
+                applied++;
+            }
         }
 
         var real = unique.Where(e => e.Change is not BaselineSnapshot).ToList();
@@ -506,6 +522,14 @@ internal sealed class IndexBuilder
         group.Record.GroupName = c.GroupName ?? group.Record.GroupName;
         group.Record.CreatedInEvidence |= inEvidence;
         group.Record.DeletedAt = null;
+        group.VpcId = c.VpcId ?? group.VpcId;
+        if (inEvidence && c.VpcId is null)
+        {
+            // CreateSecurityGroup needs vpcId for any VPC but the default one (EC2 API reference), so a call without it
+            // created the group in the default VPC of the call's account and Region. A snapshot that omits VpcId says nothing.
+            group.DefaultVpcOf = (_event.AccountId, _event.Region);
+        }
+
         if (inEvidence)
         {
             Record(c.GroupId, $"created ({c.GroupName})");
@@ -514,9 +538,10 @@ internal sealed class IndexBuilder
 
     private void DeleteGroup(SecurityGroupDeleted c)
     {
-        string? id = c.GroupId ?? _groups.Values.FirstOrDefault(g => g.Record.GroupName == c.GroupName && g.Record.DeletedAt is null)?.Record.GroupId;
+        string? id = c.GroupId ?? ResolveNameInDefaultVpc(c.GroupName);
         if (id is null)
         {
+            _notApplied = true;
             return;
         }
 
@@ -529,6 +554,62 @@ internal sealed class IndexBuilder
         group.Record.DeletedAt = _now;
         Record(id, "deleted");
         _dirtyGroups.Add(group);
+    }
+
+    /// <summary>
+    /// The group a DeleteSecurityGroup that names only a group name deleted, or null (reported) when the evidence cannot
+    /// tell. EC2 accepts a name only for the default VPC (and EC2-Classic); in any other VPC the caller must give the id.
+    /// Names are unique, ignoring case, within a VPC, so the answer is the one live group of that name that the evidence
+    /// places in the default VPC of the call's account and Region. Groups whose VPC the evidence does not call default
+    /// are never guessed at: a wrong guess would remove another group's rules from questions 4 and 5.
+    /// </summary>
+    private string? ResolveNameInDefaultVpc(string? name)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+
+        List<MutableGroup> sameName = [.. _groups.Values
+            .Where(g => g.Record.DeletedAt is null && string.Equals(g.Record.GroupName, name, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(g => g.Record.GroupId, StringComparer.Ordinal)];
+        List<MutableGroup> candidates = sameName.FindAll(InDefaultVpcOfThisCall);
+        if (candidates.Count == 1)
+        {
+            return candidates[0].Record.GroupId;
+        }
+
+        string why = candidates.Count > 1
+            ? $"several live groups named '{name}' are in a default VPC as far as the evidence shows: candidates {string.Join(", ", candidates.Select(g => g.Record.GroupId))}"
+            : sameName.Count > 0
+                ? $"no live group named '{name}' is known to be in the default VPC of this call; other live groups of that name: {string.Join(", ", sameName.Select(g => g.Record.GroupId + (g.VpcId is null ? " (VPC unknown)" : $" ({g.VpcId})")))}"
+                : $"no live group named '{name}' is known; candidates: none";
+        _problems.Add(new InputProblem(
+            _event.SourceFile ?? "(no source file)",
+            0,
+            0,
+            ProblemReason.Unresolved,
+            $"{_event.EventName} {_event.EventId} names the group only by groupName and its response has no groupId; {why}. Nothing was deleted.",
+            null));
+        foreach (MutableGroup g in candidates.Count > 0 ? candidates : sameName)
+        {
+            Record(g.Record.GroupId, $"possibly deleted by name '{name}' (not applied: the evidence cannot tell which group)");
+        }
+
+        return null;
+    }
+
+    private bool InDefaultVpcOfThisCall(MutableGroup group)
+    {
+        if (group.DefaultVpcOf is { } scope)
+        {
+            // Every account and Region has its own default VPC: one created elsewhere is not the one this call saw.
+            return Same(scope.AccountId, _event.AccountId) && Same(scope.Region, _event.Region);
+        }
+
+        return group.VpcId is not null && _defaultVpcs.Contains(group.VpcId);
+
+        static bool Same(string? a, string? b) => a is null || b is null || string.Equals(a, b, StringComparison.Ordinal);
     }
 
     private void Authorize(RulesAuthorized c)
@@ -748,6 +829,7 @@ internal sealed class IndexBuilder
 
     private void ApplySnapshot(BaselineSnapshot c)
     {
+        _defaultVpcs.UnionWith(c.DefaultVpcIds);
         foreach (SecurityGroupCreated g in c.Groups)
         {
             CreateGroup(g, inEvidence: false);
@@ -892,6 +974,7 @@ internal sealed class IndexBuilder
             [.. _ruleChanges],
             [.. _groupAttachments],
             [.. _history],
+            [.. _problems],
             stats);
     }
 
@@ -951,6 +1034,12 @@ internal sealed class IndexBuilder
     private sealed class MutableGroup(GroupRecord record)
     {
         public GroupRecord Record { get; } = record;
+
+        /// <summary>VPC, when a creation event or snapshot says.</summary>
+        public string? VpcId { get; set; }
+
+        /// <summary>Set when CreateSecurityGroup (without vpcId) put the group in the default VPC of this account and Region (either may be unknown).</summary>
+        public (string? AccountId, string? Region)? DefaultVpcOf { get; set; }
 
         public Dictionary<string, SecurityGroupRuleSpec> Live { get; } = new(StringComparer.Ordinal);
 

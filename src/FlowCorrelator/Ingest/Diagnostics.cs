@@ -69,6 +69,12 @@ public enum ProblemReason
 
     /// <summary>Text that is not valid UTF-8; the bytes were replaced with U+FFFD and the record was still read.</summary>
     InvalidEncoding,
+
+    /// <summary>
+    /// The record was read, but the resource it changed cannot be told from the evidence (e.g. a DeleteSecurityGroup by
+    /// a group name that no, or more than one, known group could carry); it was not applied.
+    /// </summary>
+    Unresolved,
 }
 
 /// <summary>One problem found while reading, with its position.</summary>

@@ -374,6 +374,7 @@ internal static class Ec2ChangeParser
 
     private static SecurityGroupDeleted? DeleteSecurityGroup(JsonElement request, JsonElement response, out string? problem)
     {
+        // Newer EC2 API versions return the deleted group's id: it settles a call that named the group only by name.
         string? id = Str(request, "groupId") ?? Str(response, "groupId");
         string? name = Str(request, "groupName");
         problem = id is null && name is null ? "DeleteSecurityGroup without groupId or groupName" : null;

@@ -244,7 +244,7 @@ public static class LogSources
                 return LogFileKind.CloudTrailDigest;
             }
 
-            if (Contains(span, "\"Reservations\"") || Contains(span, "\"NetworkInterfaces\"") || Contains(span, "\"SecurityGroups\"") || Contains(span, "\"SecurityGroupRules\""))
+            if (Contains(span, "\"Reservations\"") || Contains(span, "\"NetworkInterfaces\"") || Contains(span, "\"SecurityGroups\"") || Contains(span, "\"SecurityGroupRules\"") || Contains(span, "\"Vpcs\""))
             {
                 return LogFileKind.Snapshot;
             }

@@ -5,9 +5,11 @@ using static FlowCorrelator.Ingest.JsonShapes;
 namespace FlowCorrelator.Ingest;
 
 /// <summary>
-/// Reads <c>aws ec2 describe-instances</c>, <c>describe-network-interfaces</c>, <c>describe-security-groups</c> and
-/// <c>describe-security-group-rules</c> output (the CLI's PascalCase JSON, gzip or plain; one file may hold several of
-/// these top-level lists) into one <see cref="BaselineSnapshot"/> event per file, dated at a caller-supplied time.
+/// Reads <c>aws ec2 describe-instances</c>, <c>describe-network-interfaces</c>, <c>describe-security-groups</c>,
+/// <c>describe-security-group-rules</c> and <c>describe-vpcs</c> output (the CLI's PascalCase JSON, gzip or plain; one
+/// file may hold several of these top-level lists) into one <see cref="BaselineSnapshot"/> event per file, dated at a
+/// caller-supplied time. Of the VPCs only <c>IsDefault</c> is kept: it places groups in the default VPC, where EC2 lets a
+/// call name a group by name.
 /// </summary>
 /// <remarks>
 /// A snapshot file is parsed as one document (describe output is not streamed by the CLI either); its size is bounded
@@ -146,6 +148,7 @@ public sealed class SnapshotReader
         var groups = ImmutableArray.CreateBuilder<SecurityGroupCreated>();
         var rules = ImmutableArray.CreateBuilder<SecurityGroupRuleSpec>();
         var attachments = ImmutableArray.CreateBuilder<(string NetworkInterfaceId, string InstanceId, string? AttachmentId, int DeviceIndex)>();
+        var defaultVpcs = ImmutableArray.CreateBuilder<string>();
         bool recognised = false;
 
         if (TryGet(root, "Reservations", out JsonElement reservations))
@@ -236,16 +239,39 @@ public sealed class SnapshotReader
             }
         }
 
+        if (TryGet(root, "Vpcs", out JsonElement vpcs))
+        {
+            recognised = true;
+            foreach (JsonElement vpc in Items(vpcs))
+            {
+                string? vpcId = Str(vpc, "VpcId");
+                if (string.IsNullOrEmpty(vpcId))
+                {
+                    Problem(report, "a VPC without VpcId");
+                    continue;
+                }
+
+                report.Records++;
+                if (Bool(vpc, "IsDefault") == true)
+                {
+                    defaultVpcs.Add(vpcId);
+                }
+            }
+        }
+
         if (!recognised)
         {
-            Fail(report, ProblemReason.UnsupportedFormat, 0, "no Reservations, NetworkInterfaces, SecurityGroups or SecurityGroupRules list");
+            Fail(report, ProblemReason.UnsupportedFormat, 0, "no Reservations, NetworkInterfaces, SecurityGroups, SecurityGroupRules or Vpcs list");
             return null;
         }
 
         // One file holding both lists: the rule list's ids win over synthesised ones, as across files in ReadAll.
         var withIds = rules.Where(r => r.RuleId is not null && !r.RuleId.StartsWith("snapshot:", StringComparison.Ordinal)).Select(r => r.GroupId).ToHashSet(StringComparer.Ordinal);
         ImmutableArray<SecurityGroupRuleSpec> kept = [.. rules.Where(r => !(withIds.Contains(r.GroupId) && r.RuleId is not null && r.RuleId.StartsWith("snapshot:", StringComparison.Ordinal)))];
-        return new BaselineSnapshot(instances.ToImmutable(), interfaces.ToImmutable(), groups.ToImmutable(), kept, attachments.ToImmutable());
+        return new BaselineSnapshot(instances.ToImmutable(), interfaces.ToImmutable(), groups.ToImmutable(), kept, attachments.ToImmutable())
+        {
+            DefaultVpcIds = defaultVpcs.ToImmutable(),
+        };
     }
 
     private static InstanceInfo? Instance(JsonElement instance, ImmutableArray<(string, string, string?, int)>.Builder attachments)

@@ -220,7 +220,16 @@ public sealed record PrivateIpsChanged(string NetworkInterfaceId, ImmutableArray
 /// <summary>CreateSecurityGroup.</summary>
 public sealed record SecurityGroupCreated(string GroupId, string? GroupName, string? VpcId, string? Description, ImmutableArray<Tag> Tags) : Ec2Change;
 
-/// <summary>DeleteSecurityGroup (by id, or by name for old default-VPC calls).</summary>
+/// <summary>DeleteSecurityGroup.</summary>
+/// <param name="GroupId">
+/// The request's <c>groupId</c>, else the response's (newer EC2 API versions return the deleted group's id); null when
+/// the call named the group only by name.
+/// </param>
+/// <param name="GroupName">
+/// The request's <c>groupName</c>. EC2 accepts a name only for a group in the default VPC (or EC2-Classic), so without
+/// <paramref name="GroupId"/> the index resolves it among the groups the evidence places there, and applies nothing
+/// (reporting the event) when that does not give exactly one group.
+/// </param>
 public sealed record SecurityGroupDeleted(string? GroupId, string? GroupName) : Ec2Change;
 
 /// <summary>AuthorizeSecurityGroupIngress/Egress: rules added (from the response rule set, else expanded from the request).</summary>
@@ -247,4 +256,8 @@ public sealed record BaselineSnapshot(
     ImmutableArray<NetworkInterfaceInfo> NetworkInterfaces,
     ImmutableArray<SecurityGroupCreated> Groups,
     ImmutableArray<SecurityGroupRuleSpec> Rules,
-    ImmutableArray<(string NetworkInterfaceId, string InstanceId, string? AttachmentId, int DeviceIndex)> Attachments) : Ec2Change;
+    ImmutableArray<(string NetworkInterfaceId, string InstanceId, string? AttachmentId, int DeviceIndex)> Attachments) : Ec2Change
+{
+    /// <summary>VPCs that <c>describe-vpcs</c> output states to be their Region's default VPC (<c>IsDefault</c> true).</summary>
+    public ImmutableArray<string> DefaultVpcIds { get; init; } = [];
+}

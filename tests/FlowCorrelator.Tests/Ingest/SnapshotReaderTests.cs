@@ -105,6 +105,21 @@ public sealed class SnapshotReaderTests
     }
 
     [Test]
+    public void Read_DescribeVpcs_KeepsTheDefaultVpcIds()
+    {
+        const string Vpcs = """
+            {"Vpcs":[{"VpcId":"vpc-def","CidrBlock":"172.31.0.0/16","State":"available","IsDefault":true,"OwnerId":"111122223333"},
+              {"VpcId":"vpc-app","CidrBlock":"10.0.0.0/16","State":"available","IsDefault":false},{"CidrBlock":"10.1.0.0/16"}]}
+            """;
+        var (snapshot, _, report) = ReadOne(Vpcs, "vpcs.json");
+
+        Assert.That(snapshot.DefaultVpcIds, Is.EqualTo(new[] { "vpc-def" }));
+        Assert.That(report.Records, Is.EqualTo(2));
+        Assert.That(report.Malformed, Is.EqualTo(1), "a VPC without VpcId");
+        Assert.That(LogSources.Classify([LogInput.FromBytes("vpcs.json", Encoding.UTF8.GetBytes(Vpcs))]).Snapshots, Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public void Read_UnknownOrInvalidJson_FailsWithoutThrowing()
     {
         var events = new List<CloudTrailEvent>();

@@ -12,7 +12,7 @@ internal sealed class Events
 
     public static long At(int seconds) => T0.ToUnixTimeSeconds() + seconds;
 
-    public CloudTrailEvent Add(int seconds, string name, Ec2Change? change, string? errorCode = null, string? id = null, string actor = "arn:aws:iam::111122223333:user/alice")
+    public CloudTrailEvent Add(int seconds, string name, Ec2Change? change, string? errorCode = null, string? id = null, string actor = "arn:aws:iam::111122223333:user/alice", string? region = null)
     {
         var e = new CloudTrailEvent
         {
@@ -22,6 +22,8 @@ internal sealed class Events
             EventSource = "ec2.amazonaws.com",
             ActorArn = actor,
             SourceIp = "198.51.100.7",
+            Region = region,
+            SourceFile = "trail.json",
             ErrorCode = errorCode,
             Change = errorCode is null ? change : null,
         };
