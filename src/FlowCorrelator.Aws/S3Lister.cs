@@ -39,7 +39,12 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
 
     private sealed record Walk(string Bucket, string UserPrefix, SourceFilter Filter, CancellationToken Token);
 
-    private IEnumerable<S3ObjectInfo> Root(Walk w, string prefix, int depth)
+    /// <summary>
+    /// One folder level, the shape every layout level shares: the objects directly in it, then, for each sub-folder in
+    /// listing order, what <paramref name="below"/> makes of it (given the folder's name and prefix): a deeper level, a
+    /// flat listing, or nothing. Lazy like the rest of the walk: the level is listed when enumeration reaches it.
+    /// </summary>
+    private IEnumerable<S3ObjectInfo> Level(Walk w, string prefix, Func<string, string, IEnumerable<S3ObjectInfo>> below)
     {
         var (folders, objects) = Children(w, prefix);
         foreach (S3ObjectInfo o in objects)
@@ -49,120 +54,52 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
 
         foreach (string folder in folders)
         {
-            string next = prefix + folder + "/";
-            IEnumerable<S3ObjectInfo> items = folder == "AWSLogs" ? AwsLogs(w, next)
-                : depth + 1 < MaxRootDepth ? Root(w, next, depth + 1)
-                : Flat(w, next);
-            foreach (S3ObjectInfo o in items)
+            foreach (S3ObjectInfo o in below(folder, prefix + folder + "/"))
             {
                 yield return o;
             }
         }
     }
 
-    private IEnumerable<S3ObjectInfo> AwsLogs(Walk w, string prefix)
+    /// <summary>Unknown folders above <c>AWSLogs/</c> (a trail's or flow log's own prefix), a few levels deep.</summary>
+    private IEnumerable<S3ObjectInfo> Root(Walk w, string prefix, int depth) =>
+        Level(w, prefix, (folder, folderPrefix) =>
+            folder == "AWSLogs" ? AwsLogs(w, folderPrefix)
+            : depth + 1 < MaxRootDepth ? Root(w, folderPrefix, depth + 1)
+            : Flat(w, folderPrefix));
+
+    /// <summary>Below <c>AWSLogs/</c>: organisation folders (<c>o-…/</c>, holding accounts) and accounts.</summary>
+    private IEnumerable<S3ObjectInfo> AwsLogs(Walk w, string prefix) =>
+        Level(w, prefix, (folder, folderPrefix) =>
+            folder.StartsWith("o-", StringComparison.Ordinal)
+                ? Level(w, folderPrefix, (account, accountPrefix) => AccountFolder(w, account, accountPrefix))
+                : AccountFolder(w, folder, folderPrefix));
+
+    /// <summary>An account folder (<c>123456789012/</c> or <c>aws-account-id=…/</c>): its services, when the account is wanted.</summary>
+    private IEnumerable<S3ObjectInfo> AccountFolder(Walk w, string folder, string prefix) =>
+        AccountId(folder) is not { } account ? Flat(w, prefix)
+        : Wanted(w.Filter.Accounts, account) ? Level(w, prefix, (service, servicePrefix) => ServiceFolder(w, service, servicePrefix))
+        : [];
+
+    /// <summary>A service folder of an account: the log layouts known here by region, any other service listed whole.</summary>
+    private IEnumerable<S3ObjectInfo> ServiceFolder(Walk w, string folder, string prefix) => folder switch
     {
-        var (folders, objects) = Children(w, prefix);
-        foreach (S3ObjectInfo o in objects)
-        {
-            yield return o;
-        }
+        "vpcflowlogs" => Regions(w, prefix, Service.FlowLogs, hive: false),
+        "aws-service=vpcflowlogs" => Regions(w, prefix, Service.FlowLogs, hive: true),
+        // Insight files share CloudTrail's layout and delivery-time folders.
+        "CloudTrail" or "CloudTrail-Insight" => Regions(w, prefix, Service.CloudTrail, hive: false),
+        // Digests are integrity records, not events (FORMATS.md B.1): not listed at all.
+        "CloudTrail-Digest" => [],
+        _ => Flat(w, prefix),
+    };
 
-        foreach (string folder in folders)
-        {
-            string next = prefix + folder + "/";
-            IEnumerable<S3ObjectInfo> items;
-            if (folder.StartsWith("o-", StringComparison.Ordinal))
-            {
-                items = Organisation(w, next);
-            }
-            else if (AccountId(folder) is { } account)
-            {
-                items = Wanted(w.Filter.Accounts, account) ? Account(w, next) : [];
-            }
-            else
-            {
-                items = Flat(w, next);
-            }
-
-            foreach (S3ObjectInfo o in items)
-            {
-                yield return o;
-            }
-        }
-    }
-
-    private IEnumerable<S3ObjectInfo> Organisation(Walk w, string prefix)
-    {
-        var (folders, objects) = Children(w, prefix);
-        foreach (S3ObjectInfo o in objects)
-        {
-            yield return o;
-        }
-
-        foreach (string folder in folders)
-        {
-            string next = prefix + folder + "/";
-            IEnumerable<S3ObjectInfo> items = AccountId(folder) is { } account
-                ? (Wanted(w.Filter.Accounts, account) ? Account(w, next) : [])
-                : Flat(w, next);
-            foreach (S3ObjectInfo o in items)
-            {
-                yield return o;
-            }
-        }
-    }
-
-    private IEnumerable<S3ObjectInfo> Account(Walk w, string prefix)
-    {
-        var (folders, objects) = Children(w, prefix);
-        foreach (S3ObjectInfo o in objects)
-        {
-            yield return o;
-        }
-
-        foreach (string folder in folders)
-        {
-            string next = prefix + folder + "/";
-            IEnumerable<S3ObjectInfo> items = folder switch
-            {
-                "vpcflowlogs" => Regions(w, next, Service.FlowLogs, hive: false),
-                "aws-service=vpcflowlogs" => Regions(w, next, Service.FlowLogs, hive: true),
-                // Insight files share CloudTrail's layout and delivery-time folders.
-                "CloudTrail" or "CloudTrail-Insight" => Regions(w, next, Service.CloudTrail, hive: false),
-                // Digests are integrity records, not events (FORMATS.md B.1): not listed at all.
-                "CloudTrail-Digest" => [],
-                _ => Flat(w, next),
-            };
-            foreach (S3ObjectInfo o in items)
-            {
-                yield return o;
-            }
-        }
-    }
-
-    private IEnumerable<S3ObjectInfo> Regions(Walk w, string prefix, Service service, bool hive)
-    {
-        var (folders, objects) = Children(w, prefix);
-        foreach (S3ObjectInfo o in objects)
-        {
-            yield return o;
-        }
-
-        foreach (string folder in folders)
+    /// <summary>Region folders (<c>us-east-1/</c> or <c>aws-region=us-east-1/</c>): the date folders of the wanted ones.</summary>
+    private IEnumerable<S3ObjectInfo> Regions(Walk w, string prefix, Service service, bool hive) =>
+        Level(w, prefix, (folder, regionPrefix) =>
         {
             string region = hive && folder.StartsWith("aws-region=", StringComparison.Ordinal) ? folder["aws-region=".Length..] : folder;
-            if (!Wanted(w.Filter.Regions, region))
-            {
-                continue;
-            }
-
-            foreach (S3ObjectInfo o in Dates(w, prefix + folder + "/", service, hive))
-            {
-                yield return o;
-            }
-        }
-    }
+            return Wanted(w.Filter.Regions, region) ? Dates(w, regionPrefix, service, hive) : [];
+        });
 
     /// <summary>The date folders under one region that can hold the window.</summary>
     private IEnumerable<S3ObjectInfo> Dates(Walk w, string regionPrefix, Service service, bool hive)
@@ -215,84 +152,37 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
         }
     }
 
-    private IEnumerable<S3ObjectInfo> Years(Walk w, string regionPrefix, DateLayout layout, DateOnly first, DateOnly last)
-    {
-        var (folders, objects) = Children(w, regionPrefix);
-        foreach (S3ObjectInfo o in objects)
-        {
-            yield return o;
-        }
+    /// <summary>Year folders: outside the window skipped, strictly inside it listed whole, its first and last year month by month.</summary>
+    private IEnumerable<S3ObjectInfo> Years(Walk w, string regionPrefix, DateLayout layout, DateOnly first, DateOnly last) =>
+        Level(w, regionPrefix, (folder, yearPrefix) =>
+            layout.ParseYear(folder) is not int year ? Flat(w, yearPrefix)
+            : year < first.Year || year > last.Year ? []
+            : year > first.Year && year < last.Year ? Flat(w, yearPrefix)
+            : Months(w, yearPrefix, layout, year, first, last));
 
-        foreach (string folder in folders)
+    /// <summary>Month folders of one year: outside the window skipped, inside it listed whole, cut by it listed over the window's days only.</summary>
+    private IEnumerable<S3ObjectInfo> Months(Walk w, string yearPrefix, DateLayout layout, int year, DateOnly first, DateOnly last) =>
+        Level(w, yearPrefix, (folder, monthPrefix) =>
         {
-            string next = regionPrefix + folder + "/";
-            IEnumerable<S3ObjectInfo> items;
-            if (layout.ParseYear(folder) is not int year)
-            {
-                items = Flat(w, next);
-            }
-            else if (year < first.Year || year > last.Year)
-            {
-                items = [];
-            }
-            else if (year > first.Year && year < last.Year)
-            {
-                items = Flat(w, next);
-            }
-            else
-            {
-                items = Months(w, next, layout, year, first, last);
-            }
-
-            foreach (S3ObjectInfo o in items)
-            {
-                yield return o;
-            }
-        }
-    }
-
-    private IEnumerable<S3ObjectInfo> Months(Walk w, string yearPrefix, DateLayout layout, int year, DateOnly first, DateOnly last)
-    {
-        var (folders, objects) = Children(w, yearPrefix);
-        foreach (S3ObjectInfo o in objects)
-        {
-            yield return o;
-        }
-
-        foreach (string folder in folders)
-        {
-            string next = yearPrefix + folder + "/";
-            IEnumerable<S3ObjectInfo> items;
             if (layout.ParseMonth(folder) is not int month)
             {
-                items = Flat(w, next);
-            }
-            else
-            {
-                var monthFirst = new DateOnly(year, month, 1);
-                var monthLast = monthFirst.AddMonths(1).AddDays(-1);
-                if (monthLast < first || monthFirst > last)
-                {
-                    items = [];
-                }
-                else if (monthFirst >= first && monthLast <= last)
-                {
-                    items = Flat(w, next);
-                }
-                else
-                {
-                    DateOnly from = monthFirst > first ? monthFirst : first;
-                    DateOnly to = monthLast < last ? monthLast : last;
-                    items = Days(w, next, layout, from, to);
-                }
+                return Flat(w, monthPrefix);
             }
 
-            foreach (S3ObjectInfo o in items)
+            var monthFirst = new DateOnly(year, month, 1);
+            var monthLast = monthFirst.AddMonths(1).AddDays(-1);
+            if (monthLast < first || monthFirst > last)
             {
-                yield return o;
+                return [];
             }
-        }
-    }
+
+            if (monthFirst >= first && monthLast <= last)
+            {
+                return Flat(w, monthPrefix);
+            }
+
+            return Days(w, monthPrefix, layout, monthFirst > first ? monthFirst : first, monthLast < last ? monthLast : last);
+        });
 
     /// <summary>
     /// Days <paramref name="from"/>..<paramref name="to"/> of one month in a single listing: keys sort by day, so the

@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Web;
-using Amazon.Runtime;
 using FlowCorrelator.Aws;
 using FlowCorrelator.Cli;
 using FlowCorrelator.Ingest;
@@ -286,37 +283,6 @@ public sealed class S3LogSourceTests
         Assert.That(code, Is.EqualTo(3));
         Assert.That(err.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
         Assert.That(err, Does.Contain("profile 'no-such-profile' was not found"));
-    }
-
-    /// <summary>Counts ListObjectsV2 requests and the prefixes they ask for, below the SDK, on the wire.</summary>
-    private sealed class CountingHttpClientFactory : HttpClientFactory
-    {
-        public ConcurrentQueue<string> ListPrefixes { get; } = new();
-
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
-            new(new CountingHandler(this) { InnerHandler = new SocketsHttpHandler() });
-
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
-
-        private sealed class CountingHandler(CountingHttpClientFactory owner) : DelegatingHandler
-        {
-            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-            {
-                if (request.Method == HttpMethod.Get && request.RequestUri is { } uri)
-                {
-                    var query = HttpUtility.ParseQueryString(uri.Query);
-                    if (query["list-type"] == "2")
-                    {
-                        string? after = query["start-after"];
-                        owner.ListPrefixes.Enqueue((query["prefix"] ?? string.Empty) + (after is null ? string.Empty : " after " + after));
-                    }
-                }
-
-                return base.SendAsync(request, cancellationToken);
-            }
-        }
     }
 
     /// <summary>Collects records and runs an action once, after a given number of them (to break the server mid-file).</summary>
