@@ -77,6 +77,7 @@ internal sealed class WorldBuilder
     private readonly WorldState _state = new();
     private readonly Dictionary<string, string> _groupNames = new(StringComparer.Ordinal);
     private long _lastTime = long.MinValue;
+    private EventPhase _lastPhase;
 
     private readonly Actor _alice = new($"arn:aws:iam::{Account}:user/alice", "alice", "203.0.113.10", "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64.amzn.2", false);
     private readonly Actor _deploy = new($"arn:aws:sts::{Account}:assumed-role/ci-deploy/gh-actions-run", "ci-deploy", "52.94.133.131", "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 api/ec2#1.173.0", true);
@@ -281,12 +282,7 @@ internal sealed class WorldBuilder
 
     private TrailEvent Emit(long time, Actor actor, string name, JsonObject? request, JsonObject? response, IEnumerable<Op> ops, string? errorCode = null, string? errorMessage = null)
     {
-        if (time <= _lastTime)
-        {
-            throw new InvalidOperationException($"The story must be written in time order ({name}).");
-        }
-
-        _lastTime = time;
+        InApplicationOrder(time, name);
         var e = new TrailEvent { Time = time, EventId = Guid(), EventName = name, Actor = actor, ErrorCode = errorCode, ErrorMessage = errorMessage, Request = request, Response = response };
         if (errorCode is null)
         {
@@ -299,6 +295,24 @@ internal sealed class WorldBuilder
 
         _events.Add(e);
         return e;
+    }
+
+    /// <summary>
+    /// The script applies each event's effects to its own state as it writes the event, and later events are computed
+    /// from that state (a revoke by permission finds its rules there). So the script must be written in the order the
+    /// effects apply: time, then, within one second, strictly increasing phase. Two events of one phase in one second
+    /// would apply in event-id order, which is random; the script has none.
+    /// </summary>
+    private void InApplicationOrder(long time, string name)
+    {
+        EventPhase phase = TrailEvent.PhaseOf(name);
+        if (time < _lastTime || (time == _lastTime && phase <= _lastPhase))
+        {
+            throw new InvalidOperationException($"The story must be written in the order its events apply ({name}).");
+        }
+
+        _lastTime = time;
+        _lastPhase = phase;
     }
 
     private string Failed(long time, Actor actor, string name, string code, string message, JsonObject request) =>
@@ -393,12 +407,7 @@ internal sealed class WorldBuilder
     /// <summary>Adds an event built outside <see cref="Emit"/> (when its id is needed before its JSON).</summary>
     private void Append(TrailEvent e, IEnumerable<Op> ops)
     {
-        if (e.Time <= _lastTime)
-        {
-            throw new InvalidOperationException($"The story must be written in time order ({e.EventName}).");
-        }
-
-        _lastTime = e.Time;
+        InApplicationOrder(e.Time, e.EventName);
         foreach (Op op in ops)
         {
             e.Ops.Add(op);
