@@ -20,7 +20,7 @@ internal static class Expectations
         var attachments = new List<GroupAttachment>();
         var lastDefinition = new Dictionary<string, RuleDef>(StringComparer.Ordinal);
         var removed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (TrailEvent e in world.Events.Where(e => e.Succeeded).OrderBy(e => e.Time).ThenBy(e => e.EventId, StringComparer.Ordinal))
+        foreach (TrailEvent e in TrailEvent.InApplicationOrder(world.Events.Where(e => e.Succeeded)))
         {
             foreach (Op op in e.Ops)
             {
@@ -72,7 +72,8 @@ internal static class Expectations
                 continue;
             }
 
-            RuleAcc? acc = flows.Rules[timeline.RuleIndex[ruleId]];
+            // A rule added and removed within one second was never in force: no epoch holds it, so it has no index.
+            RuleAcc? acc = timeline.RuleIndex.TryGetValue(ruleId, out int index) ? flows.Rules[index] : null;
             long hits = acc?.Hits ?? 0;
             usage.Add(new RuleUsage
             {

@@ -40,6 +40,7 @@ public static class ScenarioGenerator
         byte[] vpc = Encoding.ASCII.GetBytes(world.Subnets.Count > 0 ? VpcOf(world) : "-");
 
         int batches = options.Days * 86_400 / BatchSeconds;
+        FlowRec[][] traps = TrapRecords(world, timeline, batches);
         var accumulators = new Accumulator[batches];
         var flowFiles = new string?[batches];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
@@ -63,14 +64,28 @@ public static class ScenarioGenerator
             string path = Path.Combine(outDir, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
 
+            // The traps' records take the last places of their batch, so the random records before them are drawn
+            // as they would be without traps (a batch too small for its traps drops the ones that do not fit).
+            FlowRec[] batchTraps = traps[b];
+            int random = count - Math.Min(count, batchTraps.Length);
+            int drawn = 0;
             FlowRec Next()
             {
+                if (drawn >= random)
+                {
+                    FlowRec trap = batchTraps[drawn++ - random];
+                    acc.Add(trap, timeline.At(trap.Start));
+                    return trap;
+                }
+
+                drawn++;
                 var r = default(FlowRec);
                 // The file holds the records whose end falls in its 5-minute batch; windows are at most 60 s.
                 r.End = batchStart + rng.Next(BatchSeconds);
                 r.Start = r.End - 1 - rng.Next(55);
-                // Every event happens on second 30 of a minute: starts on seconds 28–32 are moved 5 s earlier, so no
-                // record starts within 2 s of a state change (end − start stays ≤ 60).
+                // Every event happens on second 30 of a minute: random starts on seconds 28–32 are moved 5 s earlier,
+                // so no random record starts within 2 s of a state change (end − start stays ≤ 60). Only the traps'
+                // records start on an event's second or the second before.
                 long second = ((r.Start % 60) + 60) % 60;
                 if (second is >= 28 and <= 32)
                 {
@@ -114,6 +129,44 @@ public static class ScenarioGenerator
             Expected = expected,
             Landmarks = world.Landmarks,
         };
+    }
+
+    /// <summary>
+    /// The traps' flow records by batch: inbound tcp to the interface's address, admitted or not by the groups in
+    /// force at the record's start, ending 5 s after it (in the start's batch: traps start on seconds 29 and 30).
+    /// </summary>
+    private static FlowRec[][] TrapRecords(WorldModel world, Timeline timeline, int batches)
+    {
+        var byBatch = new List<FlowRec>[batches];
+        for (int i = 0; i < world.TrapFlows.Count; i++)
+        {
+            TrapFlow t = world.TrapFlows[i];
+            Epoch epoch = timeline.At(t.Start);
+            EniView eni = epoch.Eni(t.EniId, timeline.EniIndex) ?? throw new InvalidOperationException($"Trap record on {t.EniId}, which does not exist then.");
+            var r = new FlowRec
+            {
+                Eni = eni,
+                Ingress = true,
+                Src = t.Src,
+                Dst = eni.Ip,
+                SrcPort = 40_000 + i,
+                DstPort = t.DstPort,
+                Protocol = 6,
+                Packets = 3,
+                Bytes = 180,
+                Start = t.Start,
+                End = t.Start + 5,
+            };
+            r.Accept = Accumulator.Admits(r, epoch);
+            r.TcpFlags = r.Accept ? 3 : 2;
+            long batch = (r.End - world.FlowStart) / BatchSeconds;
+            if (batch >= 0 && batch < batches)
+            {
+                (byBatch[batch] ??= []).Add(r);
+            }
+        }
+
+        return [.. byBatch.Select(l => l?.ToArray() ?? [])];
     }
 
     private static string VpcOf(WorldModel world) =>

@@ -153,4 +153,53 @@ public sealed record ScenarioLandmarks
 
     /// <summary>Event ids delivered in a later day's CloudTrail file.</summary>
     public required ImmutableArray<string> LateDeliveredEventIds { get; init; }
+
+    /// <summary>The traps of events that share a second.</summary>
+    public required SameSecondLandmarks SameSecond { get; init; }
+}
+
+/// <summary>
+/// The same-second traps: seconds holding several events that docs/semantics.md's order within a second decides, each
+/// with flow records starting on that second and on the second before. All seconds are whole UTC seconds.
+/// </summary>
+public sealed record SameSecondLandmarks
+{
+    /// <summary>Canary instances C1, C2, C3 (launched after the story; the random traffic never picks them).</summary>
+    public required ImmutableArray<string> CanaryInstances { get; init; }
+
+    /// <summary>The group added to C1 in <see cref="AuthorizedAndAttached"/>, holding the rules of the rule traps.</summary>
+    public required string CanaryGroup { get; init; }
+
+    /// <summary>RunInstances of C1 and C2, and CreateTags Name=payment on C1.</summary>
+    public required DateTimeOffset LaunchedAndTagged { get; init; }
+
+    /// <summary>CreateTags Name=payment on C2, and ModifyInstanceAttribute replacing C2's groups.</summary>
+    public required DateTimeOffset TaggedAndRegrouped { get; init; }
+
+    /// <summary>AuthorizeSecurityGroupIngress of <see cref="FirstRuleId"/>, and ModifyNetworkInterfaceAttribute adding <see cref="CanaryGroup"/> to C1.</summary>
+    public required DateTimeOffset AuthorizedAndAttached { get; init; }
+
+    /// <summary>AuthorizeSecurityGroupIngress of <see cref="SecondRuleId"/> (same permission), and the revoke of <see cref="FirstRuleId"/> by id.</summary>
+    public required DateTimeOffset ReplacedRule { get; init; }
+
+    /// <summary>AuthorizeSecurityGroupIngress of <see cref="FlickeredRuleId"/>, and a revoke of the same permission.</summary>
+    public required DateTimeOffset OpenedAndClosed { get; init; }
+
+    /// <summary>ModifySecurityGroupRules of <see cref="SecondRuleId"/>, and its revoke by id.</summary>
+    public required DateTimeOffset ModifiedAndRevoked { get; init; }
+
+    /// <summary>TerminateInstances of C2, and RunInstances of C3 with C2's address (<see cref="ReusedIp"/>).</summary>
+    public required DateTimeOffset AddressReused { get; init; }
+
+    /// <summary>The canary SSH rule authorized in <see cref="AuthorizedAndAttached"/>.</summary>
+    public required string FirstRuleId { get; init; }
+
+    /// <summary>The rule that replaces it in <see cref="ReplacedRule"/>.</summary>
+    public required string SecondRuleId { get; init; }
+
+    /// <summary>The rule authorized and revoked in <see cref="OpenedAndClosed"/>.</summary>
+    public required string FlickeredRuleId { get; init; }
+
+    /// <summary>C2's primary address, C3's from <see cref="AddressReused"/>.</summary>
+    public required string ReusedIp { get; init; }
 }

@@ -80,7 +80,7 @@ internal sealed class Epoch
     public EniView? Eni(string id, Dictionary<string, int> indexOf) => indexOf.TryGetValue(id, out int i) && i < Enis.Length ? Enis[i] : null;
 }
 
-/// <summary>Replays the story and freezes the state after every successful event.</summary>
+/// <summary>Replays the story and freezes the state after the last successful event of every second.</summary>
 internal sealed class Timeline
 {
     private readonly long[] _starts;
@@ -118,14 +118,20 @@ internal sealed class Timeline
         var ruleIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var rules = new List<RuleDef>();
         var epochs = new List<Epoch> { Freeze(long.MinValue, state, world, options, eniIndex, ruleIndex, rules) };
-        foreach (TrailEvent e in world.Events.Where(e => e.Succeeded).OrderBy(e => e.Time).ThenBy(e => e.EventId, StringComparer.Ordinal))
+        TrailEvent[] ordered = [.. TrailEvent.InApplicationOrder(world.Events.Where(e => e.Succeeded))];
+        for (int i = 0; i < ordered.Length; i++)
         {
-            foreach (Op op in e.Ops)
+            foreach (Op op in ordered[i].Ops)
             {
                 state.Apply(op);
             }
 
-            epochs.Add(Freeze(e.Time, state, world, options, eniIndex, ruleIndex, rules));
+            // A record starting in a second sees every change of that second (half-open validity): the states
+            // between the events of one second are never in force, and one epoch per second keeps At unambiguous.
+            if (i + 1 == ordered.Length || ordered[i + 1].Time != ordered[i].Time)
+            {
+                epochs.Add(Freeze(ordered[i].Time, state, world, options, eniIndex, ruleIndex, rules));
+            }
         }
 
         return new Timeline(epochs, eniIndex, ruleIndex, rules);

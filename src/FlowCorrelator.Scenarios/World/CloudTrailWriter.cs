@@ -7,7 +7,8 @@ namespace FlowCorrelator.Scenarios.World;
 
 /// <summary>
 /// Delivers the model's events as CloudTrail S3 objects: a file per 5-minute delivery slot, 5–15 minutes after the
-/// event, records shuffled within a file, some events a day late (a later day's folder) and one event twice.
+/// event, records shuffled within a file, some events a day late (a later day's folder) and one event twice. Events
+/// that share a second go into one file, in the reverse of the order they apply.
 /// </summary>
 internal static class CloudTrailWriter
 {
@@ -28,10 +29,18 @@ internal static class CloudTrailWriter
         }
 
         var late = new HashSet<string>(world.LateDelivered, StringComparer.Ordinal);
+        var sharedSeconds = world.Events.GroupBy(e => e.Time).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        var slotOfSecond = new Dictionary<long, long>();
         foreach (TrailEvent e in world.Events)
         {
             long delivery = e.Time + 300 + rng.Next(600) + (late.Contains(e.EventId) ? 90_000 : 0);
             long slot = delivery / 300;
+            if (sharedSeconds.Contains(e.Time))
+            {
+                // The whole second in one file, so the order the file gives them is one the engine must ignore.
+                slot = slotOfSecond.TryGetValue(e.Time, out long first) ? first : slotOfSecond[e.Time] = slot;
+            }
+
             Deliver(slot, e);
             if (e.EventId == world.Duplicated)
             {
@@ -48,6 +57,18 @@ internal static class CloudTrailWriter
             {
                 int j = rng.Next(i + 1);
                 (events[i], events[j]) = (events[j], events[i]);
+            }
+
+            // Within the places the shuffle gave a second's events, put them last-applied first: a reader that
+            // applies a second in file order gets every same-second trap wrong.
+            foreach (IGrouping<long, int> second in Enumerable.Range(0, events.Count).Where(i => sharedSeconds.Contains(events[i].Time)).GroupBy(i => events[i].Time))
+            {
+                int[] places = [.. second];
+                TrailEvent[] reversed = [.. TrailEvent.InApplicationOrder(places.Select(i => events[i])).Reverse()];
+                for (int k = 0; k < places.Length; k++)
+                {
+                    events[places[k]] = reversed[k];
+                }
             }
 
             DateTime at = DateTime.UnixEpoch.AddSeconds(slot * 300);

@@ -75,6 +75,42 @@ internal sealed class TrailEvent
     public List<Op> Ops { get; } = [];
 
     public bool Succeeded => ErrorCode is null;
+
+    /// <summary>Where the event falls among the events of its second (docs/semantics.md, "Time and state").</summary>
+    public EventPhase Phase => PhaseOf(EventName);
+
+    /// <summary>
+    /// The order docs/semantics.md gives the events of one second. Written from the document's list, not from the
+    /// engine's, so the two sides can disagree.
+    /// </summary>
+    public static EventPhase PhaseOf(string eventName) => eventName switch
+    {
+        "CreateSecurityGroup" or "CreateNetworkInterface" or "RunInstances" => EventPhase.Creation,
+        "AuthorizeSecurityGroupIngress" or "AuthorizeSecurityGroupEgress" or "AttachNetworkInterface" or "AssignPrivateIpAddresses"
+            or "CreateTags" or "StartInstances" => EventPhase.Addition,
+        "ModifySecurityGroupRules" or "ModifyNetworkInterfaceAttribute" or "ModifyInstanceAttribute" => EventPhase.Replacement,
+        "DeleteTags" or "RevokeSecurityGroupIngress" or "RevokeSecurityGroupEgress" or "UnassignPrivateIpAddresses"
+            or "DetachNetworkInterface" or "StopInstances" => EventPhase.Removal,
+        "TerminateInstances" or "DeleteNetworkInterface" or "DeleteSecurityGroup" => EventPhase.Deletion,
+        _ => throw new ArgumentOutOfRangeException(nameof(eventName), eventName, "The model writes no such event."),
+    };
+
+    /// <summary>
+    /// The successful and failed events in the order their effects apply: time, then phase within the second, then
+    /// event id (ordinal).
+    /// </summary>
+    public static IEnumerable<TrailEvent> InApplicationOrder(IEnumerable<TrailEvent> events) =>
+        events.OrderBy(e => e.Time).ThenBy(e => e.Phase).ThenBy(e => e.EventId, StringComparer.Ordinal);
+}
+
+/// <summary>The categories of docs/semantics.md, in the order they apply within one second.</summary>
+internal enum EventPhase
+{
+    Creation,
+    Addition,
+    Replacement,
+    Removal,
+    Deletion,
 }
 
 /// <summary>Who made a call.</summary>

@@ -55,7 +55,16 @@ internal sealed class WorldModel
 
     /// <summary>Event id delivered twice.</summary>
     public required string Duplicated { get; init; }
+
+    /// <summary>Flow records placed on a same-second trap's second or the second before it.</summary>
+    public required IReadOnlyList<TrapFlow> TrapFlows { get; init; }
 }
+
+/// <summary>
+/// A flow record the traps place: inbound tcp to <paramref name="EniId"/>'s address, starting at
+/// <paramref name="Start"/>; its action comes from the security groups in force then.
+/// </summary>
+internal sealed record TrapFlow(long Start, string EniId, uint Src, int DstPort);
 
 /// <summary>
 /// Writes the scenario's story as CloudTrail events (JSON in the real EC2 shapes of FORMATS.md B.6) and, for each
@@ -77,6 +86,7 @@ internal sealed class WorldBuilder
     private readonly WorldState _state = new();
     private readonly Dictionary<string, string> _groupNames = new(StringComparer.Ordinal);
     private long _lastTime = long.MinValue;
+    private EventPhase _lastPhase;
 
     private readonly Actor _alice = new($"arn:aws:iam::{Account}:user/alice", "alice", "203.0.113.10", "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64.amzn.2", false);
     private readonly Actor _deploy = new($"arn:aws:sts::{Account}:assumed-role/ci-deploy/gh-actions-run", "ci-deploy", "52.94.133.131", "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 api/ec2#1.173.0", true);
@@ -144,7 +154,7 @@ internal sealed class WorldBuilder
         List<InstanceHandle> web = Launch(Pre(minute++), _deploy, "web", 4, [new("env", "prod"), new("Name", "web")], null, [new NicSpec(publicA, [sgWeb])], nicForm: false);
         List<InstanceHandle> payment = Launch(Pre(minute++), _deploy, "payment", 3, [new("team", "payments"), new("env", "prod"), new("Name", "payment")], null,
             [new NicSpec(publicA, [sgMgmt, sgPayment]), new NicSpec(privateA, [sgMgmt])], nicForm: true);
-        Launch(Pre(minute++), _deploy, "db", 1, [new("Name", "db"), new("env", "prod")], null, [new NicSpec(privateA, [sgDb])], nicForm: false);
+        InstanceHandle db = Launch(Pre(minute++), _deploy, "db", 1, [new("Name", "db"), new("env", "prod")], null, [new NicSpec(privateA, [sgDb])], nicForm: false)[0];
         // The volume carries Name=payment; the instances get their Name tag only later, by CreateTags.
         List<InstanceHandle> batch = Launch(Pre(minute++), _deploy, "batch", 2, [new("env", "prod"), new("cost-center", "analytics")], [new("Name", "payment")],
             [new NicSpec(privateB, [sgBatch])], nicForm: false);
@@ -206,6 +216,8 @@ internal sealed class WorldBuilder
         ReplaceInstanceGroups(At(0.700), _alice, p4.Id, [sgPayment]);
         RevokeById(At(0.800), _secops, sgBatch, [batchEgress[0].RuleId], egress: true);
 
+        (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db);
+
         var groups = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["web"] = sgWeb, ["payment"] = sgPayment, ["db"] = sgDb, ["batch"] = sgBatch, ["mgmt"] = sgMgmt,
@@ -226,6 +238,7 @@ internal sealed class WorldBuilder
             Groups = groups.ToImmutableSortedDictionary(StringComparer.Ordinal),
             FailedEventIds = [.. failed],
             LateDeliveredEventIds = [.. late],
+            SameSecond = sameSecond,
         };
         return new WorldModel
         {
@@ -240,7 +253,107 @@ internal sealed class WorldBuilder
             ReusingEni = w5.Primary.EniId,
             LateDelivered = late,
             Duplicated = landmarks.OpenToWorldEventId,
+            TrapFlows = trapFlows,
         };
+    }
+
+    /// <summary>
+    /// Events that share a second, where docs/semantics.md's order within a second (creations, additions,
+    /// replacements, removals, deletions) decides the answer, and flow records that start on such a second or one
+    /// second before it. They come after the story, on canary instances of their own (a role the random traffic never
+    /// picks), so the story keeps its ids, addresses and traffic (the traps' records only take the places of a few
+    /// random ones). Each second is written here in the order it applies; the CloudTrail writer puts it in a file the
+    /// other way round.
+    /// </summary>
+    private (SameSecondLandmarks Landmarks, List<TrapFlow> Flows) SameSecondTraps(SubnetInfo subnet, string sgPayment, string sgMgmt, string sgWeb, InstanceHandle db)
+    {
+        const string Role = "canary";
+        const string Admins = "192.0.2.0/24";
+        uint office = 0xCB007132; // 203.0.113.50 onwards: inside the office rule, apart from the story's office hosts
+        uint admin = 0xC0000200;  // 192.0.2.0
+        var flows = new List<TrapFlow>();
+        void Pair(long second, string eniId, uint before, uint at, int port = 22)
+        {
+            flows.Add(new TrapFlow(second - 1, eniId, before, port));
+            flows.Add(new TrapFlow(second, eniId, at, port));
+        }
+
+        string sgCanary = CreateGroup(At(0.810), _alice, "canary-ssh", "ssh for the on-call admins");
+
+        // RunInstances and the CreateTags that makes C1 a payment instance, in one second: C1 is in the fleet from
+        // its first second (tags apply after creations).
+        long launched = At(0.820);
+        List<InstanceHandle> canaries = Launch(launched, _deploy, Role, 2, [new("team", "payments"), new("env", "prod")], null,
+            [new NicSpec(subnet, [sgMgmt, sgPayment])], nicForm: true);
+        InstanceHandle c1 = canaries[0], c2 = canaries[1];
+        Tag(launched, _deploy, [c1.Id], "Name", "payment");
+        flows.Add(new TrapFlow(launched, c1.Primary.EniId, office++, 22));
+        flows.Add(new TrapFlow(launched, c2.Primary.EniId, office++, 22));
+
+        // C2 joins the fleet by CreateTags in the second its groups are replaced: its access rows start at that
+        // second, with the new groups; the second before counts nothing.
+        long c2Tagged = At(0.830);
+        Tag(c2Tagged, _deploy, [c2.Id], "Name", "payment");
+        ReplaceInstanceGroups(c2Tagged, _deploy, c2.Id, [sgPayment]);
+        Pair(c2Tagged, c2.Primary.EniId, office++, office++);
+
+        // A new group with an SSH rule is authorized and put on C1 in one second: rejected the second before,
+        // accepted (and a hit of the new rule) from that second on.
+        long opened = At(0.840);
+        string firstRule = Authorize(opened, _alice, sgCanary, false, true, [Perm.Tcp(22, 22, v4: [Admins], description: "on-call")])[0].RuleId;
+        ReplaceEniGroups(opened, _alice, c1.Primary.EniId, [sgMgmt, sgPayment, sgCanary]);
+        Pair(opened, c1.Primary.EniId, admin + 10, admin + 11);
+
+        // The rule is re-created: the same permission authorized (a new rule id) and the old id revoked in one
+        // second. The old rule's last use is the second before, the new one's first use that second.
+        long replaced = At(0.860);
+        string secondRule = Authorize(replaced, _alice, sgCanary, false, true, [Perm.Tcp(22, 22, v4: [Admins], description: "on-call, rotated")])[0].RuleId;
+        RevokeById(replaced, _alice, sgCanary, [firstRule]);
+        Pair(replaced, c1.Primary.EniId, admin + 12, admin + 13);
+
+        // Opened and closed in one second: the authorize applies first, so the revoke by permission finds and
+        // removes the rule; it is never in force and never used (the office is admitted by payment-sg's rule).
+        long flicked = At(0.880);
+        string flickered = Authorize(flicked, _intern, sgCanary, false, true, [Perm.Tcp(22, 22, v4: ["203.0.113.0/24"])])[0].RuleId;
+        RevokeByPermission(flicked, _secops, sgCanary, Perm.Tcp(22, 22, v4: ["203.0.113.0/24"]));
+        Pair(flicked, c1.Primary.EniId, office++, office++);
+
+        // Modified and revoked in one second: the modification applies first, so the removal row carries the new
+        // definition, and the rule is gone from that second (the new range is not admitted either).
+        long closed = At(0.900);
+        ModifyRules(closed, _alice, sgCanary, [new RuleDef(secondRule, sgCanary, false, 6, 22, 22, "192.0.2.128/25", null, null)], asArray: false);
+        RevokeById(closed, _secops, sgCanary, [secondRule]);
+        Pair(closed, c1.Primary.EniId, admin + 200, admin + 201);
+
+        // C2 is terminated and C3 launched with C2's address in one second: the address belongs to C2's interface
+        // until that second and to C3's from it. C3 (web-sg) is not in payment-sg, so the db rule that references
+        // payment-sg admits the address the second before and not at that second.
+        long reused = At(0.920);
+        InstanceHandle c3 = Launch(reused, _deploy, Role, 1, [new("env", "prod"), new("Name", "payment")], null, [new NicSpec(subnet, [sgWeb])], nicForm: false,
+            fixedIp: c2.Primary.Ip)[0];
+        Terminate(reused, _deploy, [c2.Id]);
+        flows.Add(new TrapFlow(reused - 1, c2.Primary.EniId, office++, 22));
+        flows.Add(new TrapFlow(reused, c3.Primary.EniId, office++, 22));
+        Pair(reused, db.Primary.EniId, c2.Primary.Ip, c2.Primary.Ip, 5432);
+
+        DateTimeOffset Time(long t) => DateTimeOffset.FromUnixTimeSeconds(t);
+        var landmarks = new SameSecondLandmarks
+        {
+            CanaryInstances = [c1.Id, c2.Id, c3.Id],
+            CanaryGroup = sgCanary,
+            LaunchedAndTagged = Time(launched),
+            TaggedAndRegrouped = Time(c2Tagged),
+            AuthorizedAndAttached = Time(opened),
+            ReplacedRule = Time(replaced),
+            OpenedAndClosed = Time(flicked),
+            ModifiedAndRevoked = Time(closed),
+            AddressReused = Time(reused),
+            FirstRuleId = firstRule,
+            SecondRuleId = secondRule,
+            FlickeredRuleId = flickered,
+            ReusedIp = IpAddr.FromV4(c2.Primary.Ip).ToString(),
+        };
+        return (landmarks, flows);
     }
 
     private string _vpc = string.Empty;
@@ -281,12 +394,7 @@ internal sealed class WorldBuilder
 
     private TrailEvent Emit(long time, Actor actor, string name, JsonObject? request, JsonObject? response, IEnumerable<Op> ops, string? errorCode = null, string? errorMessage = null)
     {
-        if (time <= _lastTime)
-        {
-            throw new InvalidOperationException($"The story must be written in time order ({name}).");
-        }
-
-        _lastTime = time;
+        InApplicationOrder(time, name);
         var e = new TrailEvent { Time = time, EventId = Guid(), EventName = name, Actor = actor, ErrorCode = errorCode, ErrorMessage = errorMessage, Request = request, Response = response };
         if (errorCode is null)
         {
@@ -299,6 +407,24 @@ internal sealed class WorldBuilder
 
         _events.Add(e);
         return e;
+    }
+
+    /// <summary>
+    /// The script applies each event's effects to its own state as it writes the event, and later events are computed
+    /// from that state (a revoke by permission finds its rules there). So the script must be written in the order the
+    /// effects apply: time, then, within one second, strictly increasing phase. Two events of one phase in one second
+    /// would apply in event-id order, which is random; the script has none.
+    /// </summary>
+    private void InApplicationOrder(long time, string name)
+    {
+        EventPhase phase = TrailEvent.PhaseOf(name);
+        if (time < _lastTime || (time == _lastTime && phase <= _lastPhase))
+        {
+            throw new InvalidOperationException($"The story must be written in the order its events apply ({name}).");
+        }
+
+        _lastTime = time;
+        _lastPhase = phase;
     }
 
     private string Failed(long time, Actor actor, string name, string code, string message, JsonObject request) =>
@@ -393,12 +519,7 @@ internal sealed class WorldBuilder
     /// <summary>Adds an event built outside <see cref="Emit"/> (when its id is needed before its JSON).</summary>
     private void Append(TrailEvent e, IEnumerable<Op> ops)
     {
-        if (e.Time <= _lastTime)
-        {
-            throw new InvalidOperationException($"The story must be written in time order ({e.EventName}).");
-        }
-
-        _lastTime = e.Time;
+        InApplicationOrder(e.Time, e.EventName);
         foreach (Op op in ops)
         {
             e.Ops.Add(op);
@@ -423,13 +544,13 @@ internal sealed class WorldBuilder
         (string? cidr, string? refGroup, string? pl) = permission.Peers().Single();
         var probe = new RuleDef("?", groupId, false, permission.Protocol, permission.From, permission.To, cidr, refGroup, pl);
         List<string> matching = [.. _state.Groups[groupId].Rules.Values.Where(r => r.SamePermission(probe)).Select(r => r.RuleId)];
-        if (matching.Count != 1)
+        if (matching.Count == 0)
         {
-            throw new InvalidOperationException("A revoke by permission must match exactly one rule in the script.");
+            throw new InvalidOperationException("A revoke by permission must match a rule in the script.");
         }
 
         var request = new JsonObject { ["groupId"] = groupId, ["ipPermissions"] = Items(permission.ToJson()) };
-        Emit(time, actor, "RevokeSecurityGroupIngress", request, Ok(), [new RemoveRuleOp(matching[0])]);
+        Emit(time, actor, "RevokeSecurityGroupIngress", request, Ok(), matching.Select(id => (Op)new RemoveRuleOp(id)));
     }
 
     private void ModifyRules(long time, Actor actor, string groupId, RuleDef[] newDefinitions, bool asArray)

@@ -17,8 +17,11 @@ public sealed class ScenarioTrapTests
     private ScenarioSummary _s = null!;
     private List<Rec> _records = [];
     private Dictionary<string, DateTimeOffset> _eventTimes = [];
+    private List<List<(string Id, string Name, DateTimeOffset Time)>> _trailFiles = [];
 
     private sealed record Rec(string Eni, string Direction, string Src, string Dst, int DstPort, long Start, string Action, string Status);
+
+    private SameSecondLandmarks Same => _s.Landmarks.SameSecond;
 
     [OneTimeSetUp]
     public void Generate()
@@ -48,10 +51,15 @@ public sealed class ScenarioTrapTests
         {
             using var gz = new GZipStream(File.OpenRead(Path.Combine(_dir, f)), CompressionMode.Decompress);
             using JsonDocument doc = JsonDocument.Parse(gz);
+            var inFile = new List<(string Id, string Name, DateTimeOffset Time)>();
             foreach (JsonElement r in doc.RootElement.GetProperty("Records").EnumerateArray())
             {
-                _eventTimes[r.GetProperty("eventID").GetString()!] = DateTimeOffset.Parse(r.GetProperty("eventTime").GetString()!, CultureInfo.InvariantCulture);
+                var time = DateTimeOffset.Parse(r.GetProperty("eventTime").GetString()!, CultureInfo.InvariantCulture);
+                _eventTimes[r.GetProperty("eventID").GetString()!] = time;
+                inFile.Add((r.GetProperty("eventID").GetString()!, r.GetProperty("eventName").GetString()!, time));
             }
+
+            _trailFiles.Add(inFile);
         }
     }
 
@@ -195,5 +203,125 @@ public sealed class ScenarioTrapTests
         AccessAttempt[] secondary = [.. Expected.AccessAttempts.Where(a => a.SecurityGroups.SequenceEqual(new[] { _s.Landmarks.Groups["mgmt"] }))];
         Assert.That(secondary, Is.Not.Empty);
         Assert.That(secondary.Sum(a => a.Accepted), Is.Zero);
+    }
+
+    // ---- events that share a second (docs/semantics.md: creations, additions, replacements, removals, deletions)
+
+    private DateTimeOffset[] SharedSeconds =>
+    [
+        Same.LaunchedAndTagged, Same.TaggedAndRegrouped, Same.AuthorizedAndAttached, Same.ReplacedRule, Same.OpenedAndClosed,
+        Same.ModifiedAndRevoked, Same.AddressReused,
+    ];
+
+    [Test]
+    public void SharedSeconds_AreOneFileEach_InTheReverseOfTheirCategoryOrder()
+    {
+        foreach (DateTimeOffset second in SharedSeconds)
+        {
+            var files = _trailFiles.Where(f => f.Any(e => e.Time == second)).ToList();
+            Assert.That(files, Has.Count.EqualTo(1), $"{second:O}: one file");
+            string[] names = [.. files[0].Where(e => e.Time == second).Select(e => e.Name)];
+            Assert.That(names, Has.Length.EqualTo(2), $"{second:O}");
+            Assert.That(names.Select(n => (int)FlowCorrelator.Scenarios.World.TrailEvent.PhaseOf(n)), Is.Ordered.Descending.And.Unique, $"{second:O}: {string.Join(", ", names)}");
+        }
+
+        Assert.That(_eventTimes.Values.GroupBy(t => t).Where(g => g.Count() > 1).Select(g => g.Key).Order(), Is.EqualTo(SharedSeconds.Order()),
+            "no other second is shared");
+    }
+
+    [Test]
+    public void SharedSeconds_HaveRecordsStartingOnThemAndOneSecondBefore()
+    {
+        foreach (DateTimeOffset second in SharedSeconds.Where(s => s != Same.LaunchedAndTagged))
+        {
+            Assert.That(_records.Count(r => r.Start == Unix(second)), Is.Positive, $"{second:O}");
+            Assert.That(_records.Count(r => r.Start == Unix(second) - 1), Is.Positive, $"{second:O} - 1 s");
+        }
+    }
+
+    private AccessAttempt Access(string src) => Expected.AccessAttempts.Single(a => a.SrcAddr == src);
+
+    private RuleUsage Usage(string ruleId) => Expected.RuleUsage.Single(u => u.RuleId == ruleId);
+
+    [Test]
+    public void LaunchAndCreateTags_InOneSecond_AreInTheFleetFromThatSecond()
+    {
+        AccessAttempt[] c1 = [.. Expected.AccessAttempts.Where(a => a.InstanceId == Same.CanaryInstances[0])];
+        Assert.That(c1.Min(a => a.FirstSeen), Is.EqualTo(Same.LaunchedAndTagged), "the record at the launch second counts: the tag applies after the launch");
+    }
+
+    [Test]
+    public void CreateTagsAndGroupChange_InOneSecond_CountFromThatSecondWithTheNewGroups()
+    {
+        AccessAttempt[] c2 = [.. Expected.AccessAttempts.Where(a => a.InstanceId == Same.CanaryInstances[1])];
+        Assert.That(c2.Min(a => a.FirstSeen), Is.EqualTo(Same.TaggedAndRegrouped));
+        Assert.That(c2.Where(a => a.FirstSeen == Same.TaggedAndRegrouped).Select(a => a.SecurityGroups), Has.All.EqualTo(new[] { _s.Landmarks.Groups["payment"] }));
+        string c2Eni = c2[0].InterfaceId;
+        Assert.That(_records.Count(r => r.Eni == c2Eni && r.Start == Unix(Same.TaggedAndRegrouped) - 1 && r.DstPort == 22), Is.EqualTo(1), "the second before is not access");
+
+        GroupAttachment change = Expected.GroupAttachments.Single(g => g.Time == Same.TaggedAndRegrouped);
+        Assert.That((change.EventName, change.InstanceId, change.Removed.Single()), Is.EqualTo(("ModifyInstanceAttribute", Same.CanaryInstances[1], _s.Landmarks.Groups["mgmt"])));
+    }
+
+    [Test]
+    public void AuthorizeAndGroupChange_InOneSecond_RejectedTheSecondBeforeAndAcceptedFromIt()
+    {
+        string[] oldGroups = [.. new[] { _s.Landmarks.Groups["mgmt"], _s.Landmarks.Groups["payment"] }.Order(StringComparer.Ordinal)];
+        AccessAttempt before = Access("192.0.2.10");
+        AccessAttempt at = Access("192.0.2.11");
+        Assert.That((before.Accepted, before.Rejected, before.FirstSeen), Is.EqualTo((0L, 1L, Same.AuthorizedAndAttached.AddSeconds(-1))));
+        Assert.That(before.SecurityGroups, Is.EqualTo(oldGroups));
+        Assert.That((at.Accepted, at.Rejected, at.FirstSeen), Is.EqualTo((1L, 0L, Same.AuthorizedAndAttached)));
+        Assert.That(at.SecurityGroups, Is.EquivalentTo(oldGroups.Append(Same.CanaryGroup)));
+
+        RuleUsage first = Usage(Same.FirstRuleId);
+        Assert.That((first.FirstUsed, first.LastUsed, first.Status), Is.EqualTo(((DateTimeOffset?)Same.AuthorizedAndAttached, (DateTimeOffset?)Same.ReplacedRule.AddSeconds(-1), "revoked")));
+    }
+
+    [Test]
+    public void RevokeByIdAndAuthorizeOfTheSamePermission_InOneSecond_HandOverAtThatSecond()
+    {
+        RuleUsage second = Usage(Same.SecondRuleId);
+        Assert.That((second.FirstUsed, second.LastUsed, second.Hits), Is.EqualTo(((DateTimeOffset?)Same.ReplacedRule, (DateTimeOffset?)Same.ModifiedAndRevoked.AddSeconds(-1), 2L)));
+        Assert.That(Expected.RuleChanges.Where(r => r.Time == Same.ReplacedRule).Select(r => (r.RuleId, r.Change)),
+            Is.EquivalentTo(new[] { (Same.SecondRuleId, "added"), (Same.FirstRuleId, "removed") }));
+    }
+
+    [Test]
+    public void AuthorizeAndRevokeByPermission_InOneSecond_LeaveNoRuleInForce()
+    {
+        RuleUsage flickered = Usage(Same.FlickeredRuleId);
+        Assert.That((flickered.Status, flickered.Hits), Is.EqualTo(("revoked", 0L)), "the office records at that second are the payment rule's");
+        Assert.That(Expected.RuleChanges.Where(r => r.Time == Same.OpenedAndClosed).Select(r => (r.RuleId, r.Change)),
+            Is.EquivalentTo(new[] { (Same.FlickeredRuleId, "added"), (Same.FlickeredRuleId, "removed") }));
+        Assert.That(Expected.AccessAttempts.Where(a => a.InstanceId == Same.CanaryInstances[0] && a.SrcAddr.StartsWith("203.0.113.", StringComparison.Ordinal))
+            .Select(a => a.Accepted), Has.All.EqualTo(1));
+    }
+
+    [Test]
+    public void ModifyAndRevoke_InOneSecond_RemovalCarriesTheNewDefinition()
+    {
+        RuleChange[] rows = [.. Expected.RuleChanges.Where(r => r.Time == Same.ModifiedAndRevoked)];
+        Assert.That(rows.Select(r => (r.RuleId, r.Change, r.Cidr)), Is.EquivalentTo(new[]
+        {
+            (Same.SecondRuleId, "modified", "192.0.2.128/25"),
+            (Same.SecondRuleId, "removed", "192.0.2.128/25"),
+        }));
+        Assert.That(Usage(Same.SecondRuleId).Cidr, Is.EqualTo("192.0.2.128/25"));
+        Assert.That((Access("192.0.2.200").Accepted, Access("192.0.2.201").Rejected), Is.EqualTo((1L, 1L)), "in force the second before, gone at the second");
+    }
+
+    [Test]
+    public void TerminateAndRunInstancesReusingTheAddress_InOneSecond_MoveTheAddressAtThatSecond()
+    {
+        AccessAttempt[] c2 = [.. Expected.AccessAttempts.Where(a => a.InstanceId == Same.CanaryInstances[1])];
+        AccessAttempt[] c3 = [.. Expected.AccessAttempts.Where(a => a.InstanceId == Same.CanaryInstances[2])];
+        Assert.That(c2.Max(a => a.LastSeen), Is.EqualTo(Same.AddressReused.AddSeconds(-1)));
+        Assert.That(c3.Select(a => (a.FirstSeen, a.Accepted, a.Rejected)), Is.EqualTo(new[] { (Same.AddressReused, 0L, 1L) }), "web-sg has no ssh rule");
+
+        Rec[] toDb = [.. _records.Where(r => r.Src == Same.ReusedIp && r.DstPort == 5432)];
+        Assert.That(toDb.Select(r => (r.Start - Unix(Same.AddressReused), r.Action)), Is.EquivalentTo(new[] { (-1L, "ACCEPT"), (0L, "REJECT") }),
+            "payment-sg's address the second before, web-sg's at the second");
+        Assert.That(_records.Where(r => r.Dst == Same.ReusedIp && r.Direction == "ingress").Select(r => r.Eni).Distinct().Count(), Is.EqualTo(2));
     }
 }
