@@ -4,13 +4,14 @@ using Amazon.S3;
 using FlowCorrelator.Aws;
 using FlowCorrelator.Ingest;
 
-namespace FlowCorrelator.Tests.S3;
+namespace FlowCorrelator.Tests.Aws;
 
 /// <summary>
 /// The error mapping alone, for the S3 answers the test server cannot give. s3rver 3.7.1 never answers 503 SlowDown,
 /// and it checks only SigV2 signatures ("Signature version 4 calculation is unimplemented", lib/middleware/
 /// authentication.js) while AWSSDK.S3 4.x signs every request with SigV4, so a wrong secret is accepted there. These
-/// tests pin the message and the retry decision; the path from the wire to them stays untested.
+/// tests pin the message and the retry decision; the path from the wire to them stays untested. They need no server,
+/// so they live outside the S3 namespace, whose set-up starts s3rver (and skips without Node).
 /// </summary>
 public sealed class S3ErrorsTests
 {
