@@ -9,7 +9,7 @@ namespace FlowCorrelator.Tests.S3;
 /// folders that follow no layout) and every pruning rule, the exact ListObjectsV2 requests in order and the exact keys
 /// in order. The expectations are written out from the rules in FORMATS.md A.6/B.1 and the S3Lister remarks.
 /// </summary>
-public sealed class S3ListerTests
+public sealed partial class S3ListerTests
 {
     private const string Bucket = "layouts";
     private const string A = "AWSLogs/111122223333/";
@@ -90,11 +90,13 @@ public sealed class S3ListerTests
         }
     }
 
-    private static (string[] Listings, string[] Keys) List(string prefix, SourceFilter filter)
+    private static (string[] Listings, string[] Keys) List(string prefix, SourceFilter filter) => List(Bucket, prefix, filter);
+
+    private static (string[] Listings, string[] Keys) List(string bucket, string prefix, SourceFilter filter)
     {
         var recorder = new CountingHttpClientFactory();
         using var s3 = new S3LogSource(S3Server.Client(recorder));
-        string root = $"s3://{Bucket}/";
+        string root = $"s3://{bucket}/";
         string[] keys = [.. s3.Enumerate(root + prefix, filter, default).Select(i => i.Name[root.Length..])];
         return ([.. recorder.Listings], keys);
     }
