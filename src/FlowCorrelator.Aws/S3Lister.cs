@@ -16,12 +16,16 @@ namespace FlowCorrelator.Aws;
 /// <c>…/AWSLogs/aws-account-id=&lt;a&gt;/aws-service=vpcflowlogs/aws-region=&lt;r&gt;/year=YYYY/month=MM/day=DD/[hour=HH/]</c>.
 /// Date folders are delivery times, so flow logs are padded for late delivery and CloudTrail keeps everything up to
 /// the day after the window (state is built from all earlier events).
+/// <para>
+/// Requests per wanted region when the window has both ends: one for the region folder, one for each year folder the
+/// window starts or ends in (a year inside it is listed whole, in one), one for each month wholly inside the window,
+/// two for each month it cuts (its folders, then its kept days in one listing), and one for each odd folder met on the
+/// way (none when it sits beside the kept days of a month). So a one-day window inside a month costs 4 requests, a
+/// 30-day window across two months 6.
+/// </para>
 /// </remarks>
 internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string endpoint)
 {
-    /// <summary>Longest window whose day prefixes are listed one by one without first listing years and months.</summary>
-    private const int DirectDayLimit = 62;
-
     /// <summary>How many levels of unknown folders above <c>AWSLogs/</c> are walked before a folder is listed flat.</summary>
     private const int MaxRootDepth = 3;
 
@@ -29,6 +33,14 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
     {
         FlowLogs,
         CloudTrail,
+    }
+
+    /// <summary>What a ranged listing does with a key: return it, pass over it, or end before it.</summary>
+    private enum KeyAction
+    {
+        Keep,
+        Skip,
+        Stop,
     }
 
     public IEnumerable<S3ObjectInfo> List(S3Location location, SourceFilter filter, CancellationToken cancellationToken)
@@ -101,7 +113,11 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
             return Wanted(w.Filter.Regions, region) ? Dates(w, regionPrefix, service, hive) : [];
         });
 
-    /// <summary>The date folders under one region that can hold the window.</summary>
+    /// <summary>
+    /// The date folders under one region that can hold the window. However short the window, the region, its years and
+    /// the months it cuts are listed one level at a time rather than naming the day prefixes directly: that costs a
+    /// few requests per region but is the only way to see objects and odd folders beside the date folders.
+    /// </summary>
     private IEnumerable<S3ObjectInfo> Dates(Walk w, string regionPrefix, Service service, bool hive)
     {
         SourceFilter f = w.Filter;
@@ -129,27 +145,7 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
             last = DateOnly.FromDateTime(f.To.Value.UtcDateTime.AddTicks(-1)).AddDays(1);
         }
 
-        var layout = new DateLayout(hive);
-        if (first is { } a && last is { } b && b.DayNumber - a.DayNumber < DirectDayLimit)
-        {
-            return DaysDirect(w, regionPrefix, layout, a, b);
-        }
-
-        return Years(w, regionPrefix, layout, first ?? DateOnly.MinValue, last ?? DateOnly.MaxValue);
-    }
-
-    private IEnumerable<S3ObjectInfo> DaysDirect(Walk w, string regionPrefix, DateLayout layout, DateOnly first, DateOnly last)
-    {
-        for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
-        {
-            DateOnly from = month > first ? month : first;
-            DateOnly monthLast = month.AddMonths(1).AddDays(-1);
-            DateOnly to = monthLast < last ? monthLast : last;
-            foreach (S3ObjectInfo o in Days(w, regionPrefix + layout.Month(month), layout, from, to))
-            {
-                yield return o;
-            }
-        }
+        return Years(w, regionPrefix, new DateLayout(hive), first ?? DateOnly.MinValue, last ?? DateOnly.MaxValue);
     }
 
     /// <summary>Year folders: outside the window skipped, strictly inside it listed whole, its first and last year month by month.</summary>
@@ -181,21 +177,72 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
                 return Flat(w, monthPrefix);
             }
 
-            return Days(w, monthPrefix, layout, monthFirst > first ? monthFirst : first, monthLast < last ? monthLast : last);
+            return Days(w, monthPrefix, layout, monthFirst > first ? monthFirst.Day : first.Day, monthLast < last ? monthLast.Day : last.Day);
         });
 
     /// <summary>
-    /// Days <paramref name="from"/>..<paramref name="to"/> of one month in a single listing: keys sort by day, so the
-    /// listing starts just before the first day's folder and stops at the first key of a later day.
+    /// Days <paramref name="from"/>..<paramref name="to"/> of a month the window cuts. The month is listed one level first,
+    /// so objects and odd folders in it are kept wherever they sort; then each run of kept folders that are neighbours in
+    /// key order (normally the window's days, plus any odd folder beside them) is listed in one request.
     /// </summary>
-    private IEnumerable<S3ObjectInfo> Days(Walk w, string monthPrefix, DateLayout layout, DateOnly from, DateOnly to)
+    private IEnumerable<S3ObjectInfo> Days(Walk w, string monthPrefix, DateLayout layout, int from, int to)
     {
-        string startAfter = monthPrefix + layout.DayOnly(from).TrimEnd('/');
-        return Flat(w, monthPrefix, from.Day == 1 ? null : startAfter, key => layout.ParseDay(key.AsSpan(monthPrefix.Length)) is int day && day > to.Day);
+        var (folders, objects) = Children(w, monthPrefix);
+        foreach (S3ObjectInfo o in objects)
+        {
+            yield return o;
+        }
+
+        var index = new Dictionary<string, int>(folders.Count, StringComparer.Ordinal);
+        for (int i = 0; i < folders.Count; i++)
+        {
+            index[folders[i]] = i;
+        }
+
+        int next = 0;
+        while (next < folders.Count)
+        {
+            if (!Kept(folders[next]))
+            {
+                next++;
+                continue;
+            }
+
+            int runFirst = next;
+            while (next < folders.Count && Kept(folders[next]))
+            {
+                next++;
+            }
+
+            int runLast = next - 1;
+            IEnumerable<S3ObjectInfo> run = runFirst == runLast
+                ? Flat(w, monthPrefix + folders[runFirst] + "/")
+                : Flat(w, monthPrefix, monthPrefix + folders[runFirst], key => Triage(key, runFirst, runLast));
+            foreach (S3ObjectInfo o in run)
+            {
+                yield return o;
+            }
+        }
+
+        bool Kept(string folder) => layout.ParseDay(folder) is not int day || (day >= from && day <= to);
+
+        // Folders come in key order, so the first key of a folder after the run ends it. Objects of the month itself
+        // ("10.log.gz" sorts between "10" and "10/") were returned above and are passed over, as is a folder that
+        // appeared after the month was listed.
+        KeyAction Triage(string key, int runFirst, int runLast)
+        {
+            int slash = key.IndexOf('/', monthPrefix.Length);
+            if (slash < 0 || !index.TryGetValue(key[monthPrefix.Length..slash], out int i))
+            {
+                return KeyAction.Skip;
+            }
+
+            return i > runLast ? KeyAction.Stop : i >= runFirst ? KeyAction.Keep : KeyAction.Skip;
+        }
     }
 
     /// <summary>Every object under a prefix (narrowed to the user's prefix), digests excepted.</summary>
-    private IEnumerable<S3ObjectInfo> Flat(Walk w, string prefix, string? startAfter = null, Func<string, bool>? stop = null)
+    private IEnumerable<S3ObjectInfo> Flat(Walk w, string prefix, string? startAfter = null, Func<string, KeyAction>? triage = null)
     {
         string? effective = prefix.StartsWith(w.UserPrefix, StringComparison.Ordinal) ? prefix
             : w.UserPrefix.StartsWith(prefix, StringComparison.Ordinal) ? w.UserPrefix
@@ -211,12 +258,13 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
             ListObjectsV2Response page = ListPage(w, new ListObjectsV2Request { BucketName = w.Bucket, Prefix = effective, ContinuationToken = token, StartAfter = token is null ? startAfter : null });
             foreach (S3Object o in page.S3Objects ?? [])
             {
-                if (stop is not null && stop(o.Key))
+                KeyAction action = triage?.Invoke(o.Key) ?? KeyAction.Keep;
+                if (action == KeyAction.Stop)
                 {
                     yield break;
                 }
 
-                if (Keep(o))
+                if (action == KeyAction.Keep && Keep(o))
                 {
                     yield return Info(w, o);
                 }
@@ -308,24 +356,11 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
     /// <summary>Date folder names: <c>2024/05/07/</c> or <c>year=2024/month=05/day=07/</c>.</summary>
     private readonly struct DateLayout(bool hive)
     {
-        public string Month(DateOnly d) => hive
-            ? string.Create(CultureInfo.InvariantCulture, $"year={d.Year:D4}/month={d.Month:D2}/")
-            : string.Create(CultureInfo.InvariantCulture, $"{d.Year:D4}/{d.Month:D2}/");
-
-        /// <summary>The day of a key below its month folder ("07/…" or "day=07/…"); null when it is not a day folder.</summary>
-        public int? ParseDay(ReadOnlySpan<char> rest)
-        {
-            int slash = rest.IndexOf('/');
-            return slash < 0 ? null : Parse(rest[..slash].ToString(), "day=", 1, 31);
-        }
-
-        public string DayOnly(DateOnly d) => hive
-            ? string.Create(CultureInfo.InvariantCulture, $"day={d.Day:D2}/")
-            : string.Create(CultureInfo.InvariantCulture, $"{d.Day:D2}/");
-
         public int? ParseYear(string folder) => Parse(folder, "year=", 1, 9999);
 
         public int? ParseMonth(string folder) => Parse(folder, "month=", 1, 12);
+
+        public int? ParseDay(string folder) => Parse(folder, "day=", 1, 31);
 
         private int? Parse(string folder, string hivePrefix, int min, int max)
         {

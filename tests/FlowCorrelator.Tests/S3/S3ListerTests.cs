@@ -9,7 +9,7 @@ namespace FlowCorrelator.Tests.S3;
 /// folders that follow no layout) and every pruning rule, the exact ListObjectsV2 requests in order and the exact keys
 /// in order. The expectations are written out from the rules in FORMATS.md A.6/B.1 and the S3Lister remarks.
 /// </summary>
-public sealed class S3ListerTests
+public sealed partial class S3ListerTests
 {
     private const string Bucket = "layouts";
     private const string A = "AWSLogs/111122223333/";
@@ -90,11 +90,13 @@ public sealed class S3ListerTests
         }
     }
 
-    private static (string[] Listings, string[] Keys) List(string prefix, SourceFilter filter)
+    private static (string[] Listings, string[] Keys) List(string prefix, SourceFilter filter) => List(Bucket, prefix, filter);
+
+    private static (string[] Listings, string[] Keys) List(string bucket, string prefix, SourceFilter filter)
     {
         var recorder = new CountingHttpClientFactory();
         using var s3 = new S3LogSource(S3Server.Client(recorder));
-        string root = $"s3://{Bucket}/";
+        string root = $"s3://{bucket}/";
         string[] keys = [.. s3.Enumerate(root + prefix, filter, default).Select(i => i.Name[root.Length..])];
         return ([.. recorder.Listings], keys);
     }
@@ -152,7 +154,7 @@ public sealed class S3ListerTests
     }
 
     [Test]
-    public void List_ShortWindow_ListsFlowDaysDirectlyAndCloudTrailUpToTheDayAfter()
+    public void List_ShortWindow_WalksRegionYearAndMonthAndCloudTrailUpToTheDayAfter()
     {
         var (listings, keys) = List(string.Empty, ShortWindow);
 
@@ -161,24 +163,34 @@ public sealed class S3ListerTests
             Tree(string.Empty),
             Tree("AWSLogs/"),
             Tree(A),
-            // CloudTrail keeps every day up to To + 1 (2024-03-03): earlier years and months whole, the last month from day 1 to 3.
-            Tree(A + "CloudTrail-Insight/"), Tree(Insight), Tree(Insight + "2024/"), Flat(Insight + "2024/03/"),
-            Tree(A + "CloudTrail/"), Tree(Trail), Tree(Trail + "2024/"), Flat(Trail + "2024/01/"), Flat(Trail + "2024/02/"), Flat(Trail + "2024/03/"),
+            // CloudTrail keeps every day up to To + 1 (2024-03-03): earlier years and months whole; the last month is
+            // listed one level, then its days 1 to 3 (one folder: that folder; several: one listing from the first).
+            Tree(A + "CloudTrail-Insight/"), Tree(Insight), Tree(Insight + "2024/"), Tree(Insight + "2024/03/"), Flat(Insight + "2024/03/02/"),
+            Tree(A + "CloudTrail/"), Tree(Trail), Tree(Trail + "2024/"), Flat(Trail + "2024/01/"), Flat(Trail + "2024/02/"),
+            Tree(Trail + "2024/03/"), Flat(Trail + "2024/03/", Trail + "2024/03/02"),
             Flat(A + "elasticloadbalancing/"),
-            // Flow logs: one listing per month of the window, starting at its first day; no year or month listing.
+            // Flow logs, however short the window: the region, its years and the months the window cuts one level at a
+            // time (objects and odd folders beside the date folders are kept), then the kept days of each month.
             Tree(A + "vpcflowlogs/"),
-            Flat(FlowEu + "2024/02/", FlowEu + "2024/02/28"), Flat(FlowEu + "2024/03/"),
-            Flat(Flow + "2024/02/", Flow + "2024/02/28"), Flat(Flow + "2024/03/"),
+            Tree(FlowEu), Tree(FlowEu + "2024/"), Tree(FlowEu + "2024/03/"), Flat(FlowEu + "2024/03/01/"),
+            Tree(Flow), Tree(Flow + "2024/"),
+            Tree(Flow + "2024/02/"), Flat(Flow + "2024/02/", Flow + "2024/02/29"), // day 29 and the odd folder after it: one run
+            Tree(Flow + "2024/03/"), Flat(Flow + "2024/03/", Flow + "2024/03/01"), // days 1 and 2; the listing ends at day 3
+            Flat(Flow + "2024/odd/"),
+            Flat(Flow + "misc/"),
             Tree(HiveAccount), Tree(HiveAccount + "aws-service=vpcflowlogs/"),
-            Flat(Hive + "year=2024/month=02/", Hive + "year=2024/month=02/day=28"), Flat(Hive + "year=2024/month=03/"),
+            Tree(Hive), Tree(Hive + "year=2024/"),
+            Tree(Hive + "year=2024/month=02/"), Flat(Hive + "year=2024/month=02/day=29/"),
+            Tree(Hive + "year=2024/month=03/"), Flat(Hive + "year=2024/month=03/day=01/"),
             Flat("AWSLogs/notes/"),
-            Tree(OrgFolder), Tree(OrgAccount), Tree(OrgAccount + "CloudTrail/"), Tree(Org), Tree(Org + "2024/"), Flat(Org + "2024/02/"), Flat(Org + "2024/03/"),
+            Tree(OrgFolder), Tree(OrgAccount), Tree(OrgAccount + "CloudTrail/"), Tree(Org), Tree(Org + "2024/"), Flat(Org + "2024/02/"),
+            Tree(Org + "2024/03/"), Flat(Org + "2024/03/03/"),
             Flat(OrgFolder + "not-an-account/"),
             Tree("p1/"), Tree("p1/p2/"), Tree("p1/p2/AWSLogs/"), Tree("p1/p2/AWSLogs/111122223333/"), Tree(Nested2),
-            Flat(Nested2 + "us-east-1/2024/02/", Nested2 + "us-east-1/2024/02/28"), Flat(Nested2 + "us-east-1/2024/03/"),
+            Tree(Nested2 + "us-east-1/"), Tree(Nested2 + "us-east-1/2024/"), Tree(Nested2 + "us-east-1/2024/03/"), Flat(Nested2 + "us-east-1/2024/03/01/"),
             Flat("p1/p2/p3/"), // too deep to recognise: listed whole, window or not
             Tree("prefix1/"), Tree("prefix1/AWSLogs/"), Tree("prefix1/AWSLogs/111122223333/"), Tree(Nested1),
-            Flat(Nested1 + "us-east-1/2024/02/", Nested1 + "us-east-1/2024/02/28"), Flat(Nested1 + "us-east-1/2024/03/"),
+            Tree(Nested1 + "us-east-1/"), Tree(Nested1 + "us-east-1/2024/"), Tree(Nested1 + "us-east-1/2024/03/"), Flat(Nested1 + "us-east-1/2024/03/01/"),
         }));
         Assert.That(keys, Is.EqualTo(new[]
         {
@@ -189,9 +201,12 @@ public sealed class S3ListerTests
             Trail + "2024/01/31/t.json.gz", Trail + "2024/02/15/t.json.gz", Trail + "2024/03/02/t.json.gz", Trail + "2024/03/03/t.json.gz",
             A + "elasticloadbalancing/us-east-1/2024/02/15/e.log.gz",
             FlowEu + "2024/03/01/f.log.gz",
-            // An odd folder inside the month is not a later day, so the listing that stops at day 3 keeps it.
+            // Objects and odd folders of the region, a year and a month are kept: they follow no layout, so no date prunes them.
+            Flow + "stray.txt",
             Flow + "2024/02/29/f.log.gz", Flow + "2024/02/odd/o.txt",
             Flow + "2024/03/01/f.log.gz", Flow + "2024/03/02/23/h.log.gz", Flow + "2024/03/02/f.log.gz",
+            Flow + "2024/odd/o.txt",
+            Flow + "misc/m.txt",
             Hive + "year=2024/month=02/day=29/hour=07/h.log.gz", Hive + "year=2024/month=03/day=01/hour=00/h.log.gz",
             "AWSLogs/notes/n.txt",
             Org + "2024/02/15/t.json.gz", Org + "2024/03/03/t.json.gz",
@@ -203,9 +218,9 @@ public sealed class S3ListerTests
     }
 
     [Test]
-    public void List_WindowOf62DaysOrMore_PrunesByYearThenMonthThenDay()
+    public void List_WindowOverMonths_ListsMonthsInsideWholeAndCutMonthsByDay()
     {
-        // 2024-01-10..2024-03-20 (70 days): too many days to list one by one, so years and months are listed first.
+        // 2024-01-10..2024-03-20 (70 days).
         var filter = new SourceFilter
         {
             From = new DateTimeOffset(2024, 1, 10, 12, 0, 0, TimeSpan.Zero),
@@ -220,9 +235,9 @@ public sealed class S3ListerTests
             Tree(A + "vpcflowlogs/"), // eu-west-1 is not wanted: never listed
             Tree(Flow), // 2023 and 2025 are outside the window; "misc" is no year
             Tree(Flow + "2024/"),
-            Flat(Flow + "2024/01/", Flow + "2024/01/10"), // first month: from the first day
+            Tree(Flow + "2024/01/"), Flat(Flow + "2024/01/", Flow + "2024/01/10"), // first month: its folders, then from the first day
             Flat(Flow + "2024/02/"), // whole month
-            Flat(Flow + "2024/03/"), // last month: from day 1, up to day 20
+            Tree(Flow + "2024/03/"), Flat(Flow + "2024/03/", Flow + "2024/03/01"), // last month: its folders, then days 1 to 20
             Flat(Flow + "2024/odd/"),
             Flat(Flow + "misc/"),
         }));
@@ -252,7 +267,7 @@ public sealed class S3ListerTests
             Tree(A + "vpcflowlogs/"),
             Tree(FlowEu), Tree(FlowEu + "2024/"), Flat(FlowEu + "2024/03/"),
             Tree(Flow), Tree(Flow + "2024/"),
-            Flat(Flow + "2024/02/", Flow + "2024/02/15"), Flat(Flow + "2024/03/"), Flat(Flow + "2024/05/"), Flat(Flow + "2024/odd/"),
+            Tree(Flow + "2024/02/"), Flat(Flow + "2024/02/", Flow + "2024/02/15"), Flat(Flow + "2024/03/"), Flat(Flow + "2024/05/"), Flat(Flow + "2024/odd/"),
             Flat(Flow + "2025/"),
             Flat(Flow + "misc/"),
         }));
@@ -284,7 +299,7 @@ public sealed class S3ListerTests
             Tree(Flow),
             Flat(Flow + "2023/"),
             Tree(Flow + "2024/"),
-            Flat(Flow + "2024/01/"), // from day 1, stopping at the first key after day 10
+            Tree(Flow + "2024/01/"), Flat(Flow + "2024/01/", Flow + "2024/01/09"), // days 9 and 10, stopping at the first key of day 31
             Flat(Flow + "2024/odd/"),
             Flat(Flow + "misc/"),
         }));
@@ -340,10 +355,17 @@ public sealed class S3ListerTests
         }));
 
         (listings, string[] keys) = List(A + "vpcflowlogs/us-", ShortWindow);
-        Assert.That(listings, Is.EqualTo(new[] { Tree(A + "vpcflowlogs/us-"), Flat(Flow + "2024/02/", Flow + "2024/02/28"), Flat(Flow + "2024/03/") }));
+        Assert.That(listings, Is.EqualTo(new[]
+        {
+            Tree(A + "vpcflowlogs/us-"), Tree(Flow), Tree(Flow + "2024/"),
+            Tree(Flow + "2024/02/"), Flat(Flow + "2024/02/", Flow + "2024/02/29"), Tree(Flow + "2024/03/"), Flat(Flow + "2024/03/", Flow + "2024/03/01"),
+            Flat(Flow + "2024/odd/"), Flat(Flow + "misc/"),
+        }));
         Assert.That(keys, Is.EqualTo(new[]
         {
+            Flow + "stray.txt",
             Flow + "2024/02/29/f.log.gz", Flow + "2024/02/odd/o.txt", Flow + "2024/03/01/f.log.gz", Flow + "2024/03/02/23/h.log.gz", Flow + "2024/03/02/f.log.gz",
+            Flow + "2024/odd/o.txt", Flow + "misc/m.txt",
         }));
     }
 
@@ -352,7 +374,7 @@ public sealed class S3ListerTests
     {
         var (listings, keys) = List(Flow + "2024/02/29/", ShortWindow);
 
-        Assert.That(listings, Is.EqualTo(new[] { Flat(Flow + "2024/02/29/", Flow + "2024/02/28") }));
+        Assert.That(listings, Is.EqualTo(new[] { Flat(Flow + "2024/02/29/") }));
         Assert.That(keys, Is.EqualTo(new[] { Flow + "2024/02/29/f.log.gz" }));
     }
 }

@@ -111,11 +111,13 @@ public sealed class S3LogSourceTests
         Assert.That(keys, Is.EquivalentTo(expected));
         string[] prefixes = [.. factory.ListPrefixes];
         string[] flowDates = [.. prefixes.Where(p => p.Contains("vpcflowlogs", StringComparison.Ordinal) && p.Contains("2024", StringComparison.Ordinal))];
+        string flow = $"AWSLogs/{S3TestData.Account}/vpcflowlogs/us-east-1/";
+        string hive = $"AWSLogs/aws-account-id={S3TestData.HiveAccount}/aws-service=vpcflowlogs/aws-region=eu-west-1/";
         Assert.That(flowDates, Is.EquivalentTo(new[]
         {
-            $"AWSLogs/{S3TestData.Account}/vpcflowlogs/us-east-1/2024/05/ after AWSLogs/{S3TestData.Account}/vpcflowlogs/us-east-1/2024/05/10",
-            $"AWSLogs/aws-account-id={S3TestData.HiveAccount}/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2024/month=05/ after AWSLogs/aws-account-id={S3TestData.HiveAccount}/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2024/month=05/day=10",
-        }), "flow logs: one listing per region, starting at the window's first day");
+            flow + "2024/", flow + "2024/05/", $"{flow}2024/05/ after {flow}2024/05/10",
+            hive + "year=2024/", hive + "year=2024/month=05/", $"{hive}year=2024/month=05/ after {hive}year=2024/month=05/day=10",
+        }), "flow logs: per region, the year and the month one level each, then one listing of the window's days");
         Assert.That(prefixes.Where(p => p.Contains("CloudTrail-Digest", StringComparison.Ordinal)), Is.Empty, "digests are not listed");
 
         var unpruned = new CountingHttpClientFactory();
@@ -131,7 +133,7 @@ public sealed class S3LogSourceTests
         int n = flows.Enumerate($"s3://{Bucket}/AWSLogs/{S3TestData.Account}/vpcflowlogs/", new SourceFilter { From = from, To = to, Regions = ["us-east-1"] }, default).Count();
         TestContext.Out.WriteLine($"flow-only, one account prefix given: {flowOnly.ListPrefixes.Count} requests ({string.Join(" | ", flowOnly.ListPrefixes)}), {n} objects");
         Assert.That(n, Is.EqualTo(4));
-        Assert.That(flowOnly.ListPrefixes, Has.Count.EqualTo(2), "one region listing and one listing of the window's days");
+        Assert.That(flowOnly.ListPrefixes, Has.Count.EqualTo(5), "the regions, then the region, its year and its month one level each, then one listing of the window's days");
     }
 
     [Test]
