@@ -202,4 +202,23 @@ public sealed record SameSecondLandmarks
 
     /// <summary>C2's primary address, C3's from <see cref="AddressReused"/>.</summary>
     public required string ReusedIp { get; init; }
+
+    /// <summary>
+    /// Terraform re-creates the SSH rule of <see cref="CanaryGroup"/> (authorized alone a few minutes before): a revoke
+    /// by permission and an authorize of the same permission in one second; the revoke ran first.
+    /// </summary>
+    public required RuleReplacement ReplacedByPermission { get; init; }
+
+    /// <summary>The same replacement of the never-attached group's ingress rule (question 4).</summary>
+    public required RuleReplacement UnattachedRuleReplaced { get; init; }
+
+    /// <summary>The same replacement of an egress rule of <see cref="CanaryGroup"/>.</summary>
+    public required RuleReplacement EgressRuleReplaced { get; init; }
 }
+
+/// <summary>
+/// A rule replaced in one second by RevokeSecurityGroupIngress/Egress naming its permission and an Authorize of the
+/// same permission, the revoke first (EC2 refuses a duplicate permission): <paramref name="OldRuleId"/> was live
+/// before <paramref name="Time"/> and is removed, <paramref name="NewRuleId"/> is live from it.
+/// </summary>
+public sealed record RuleReplacement(DateTimeOffset Time, string GroupId, string OldRuleId, string NewRuleId);

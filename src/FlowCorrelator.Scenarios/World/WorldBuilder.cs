@@ -137,12 +137,12 @@ internal sealed class WorldBuilder
 
         Authorize(Pre(minute++), _alice, sgWeb, false, true, [Perm.Tcp(443, 443, v4: ["0.0.0.0/0"]), Perm.Tcp(80, 80, v6: ["::/0", "2001:db8:1234:5678::/64"])]);
         // An old-style response without securityGroupRuleSet: the engine must name the rule <eventID>#0.
-        Authorize(Pre(minute++), _alice, sgWeb, false, false, [Perm.Tcp(80, 80, v4: ["0.0.0.0/0"])]);
+        RuleDef webHttp = Authorize(Pre(minute++), _alice, sgWeb, false, false, [Perm.Tcp(80, 80, v4: ["0.0.0.0/0"])])[0];
         Authorize(Pre(minute++), _alice, sgPayment, false, true, [Perm.Tcp(22, 22, v4: ["203.0.113.0/24"], description: "office"), Perm.Tcp(8443, 8443, groups: [sgWeb])]);
         Authorize(Pre(minute++), _alice, sgDb, false, true, [Perm.Tcp(5432, 5432, groups: [sgPayment]), Perm.Tcp(5432, 5432, prefixLists: [prefixList])]);
         List<RuleDef> batchRules = Authorize(Pre(minute++), _alice, sgBatch, false, true, [Perm.Tcp(8000, 8100, v4: ["198.18.0.0/24"], description: "partner"), Perm.All(v4: [VpcCidr])]);
         List<RuleDef> mgmtRules = Authorize(Pre(minute++), _alice, sgMgmt, false, true, [Perm.Udp(161, 161, v4: [VpcCidr]), Perm.Tcp(9100, 9100, v4: [VpcCidr])]);
-        Authorize(Pre(minute++), _alice, sgUnused, false, true, [Perm.Tcp(3389, 3389, v4: ["0.0.0.0/0"])]);
+        RuleDef legacyRdp = Authorize(Pre(minute++), _alice, sgUnused, false, true, [Perm.Tcp(3389, 3389, v4: ["0.0.0.0/0"])])[0];
         List<RuleDef> batchEgress = Authorize(Pre(minute++), _alice, sgBatch, true, true, [Perm.Tcp(443, 443, v4: ["0.0.0.0/0"])]);
         Authorize(Pre(minute++), _deploy, sgGhost, false, true, [Perm.Tcp(3306, 3306, v4: [VpcCidr])]);
         foreach ((string _, string g, int port) in extraGroups)
@@ -208,7 +208,7 @@ internal sealed class WorldBuilder
         Terminate(At(0.300), _deploy, [p2.Id]);
         ReplaceEniGroups(At(0.320), _deploy, e1, [sgPayment, sgMgmt]);
         Attach(At(0.350), _deploy, e1, p4.Id, 2, out string e1p4Attachment);
-        RevokeByPermission(At(0.450), _secops, sgWeb, Perm.Tcp(80, 80, v4: ["0.0.0.0/0"]));
+        RevokeByPermission(At(0.450), _secops, webHttp, Perm.Tcp(80, 80, v4: ["0.0.0.0/0"]));
         RevokeById(At(0.550), _secops, sgPayment, [world[0].RuleId]);
         Detach(At(0.600), _deploy, e1p4Attachment);
         Terminate(At(0.650), _deploy, [w3.Id]);
@@ -216,7 +216,7 @@ internal sealed class WorldBuilder
         ReplaceInstanceGroups(At(0.700), _alice, p4.Id, [sgPayment]);
         RevokeById(At(0.800), _secops, sgBatch, [batchEgress[0].RuleId], egress: true);
 
-        (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db);
+        (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db, legacyRdp);
 
         var groups = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -265,7 +265,8 @@ internal sealed class WorldBuilder
     /// random ones). Each second is written here in the order it applies; the CloudTrail writer puts it in a file the
     /// other way round.
     /// </summary>
-    private (SameSecondLandmarks Landmarks, List<TrapFlow> Flows) SameSecondTraps(SubnetInfo subnet, string sgPayment, string sgMgmt, string sgWeb, InstanceHandle db)
+    private (SameSecondLandmarks Landmarks, List<TrapFlow> Flows) SameSecondTraps(SubnetInfo subnet, string sgPayment, string sgMgmt, string sgWeb, InstanceHandle db,
+        RuleDef legacyRdp)
     {
         const string Role = "canary";
         const string Admins = "192.0.2.0/24";
@@ -314,8 +315,8 @@ internal sealed class WorldBuilder
         // Opened and closed in one second: the authorize applies first, so the revoke by permission finds and
         // removes the rule; it is never in force and never used (the office is admitted by payment-sg's rule).
         long flicked = At(0.880);
-        string flickered = Authorize(flicked, _intern, sgCanary, false, true, [Perm.Tcp(22, 22, v4: ["203.0.113.0/24"])])[0].RuleId;
-        RevokeByPermission(flicked, _secops, sgCanary, Perm.Tcp(22, 22, v4: ["203.0.113.0/24"]));
+        RuleDef flickered = Authorize(flicked, _intern, sgCanary, false, true, [Perm.Tcp(22, 22, v4: ["203.0.113.0/24"])])[0];
+        RevokeByPermission(flicked, _secops, flickered, Perm.Tcp(22, 22, v4: ["203.0.113.0/24"]));
         Pair(flicked, c1.Primary.EniId, office++, office++);
 
         // Modified and revoked in one second: the modification applies first, so the removal row carries the new
@@ -336,6 +337,31 @@ internal sealed class WorldBuilder
         flows.Add(new TrapFlow(reused, c3.Primary.EniId, office++, 22));
         Pair(reused, db.Primary.EniId, c2.Primary.Ip, c2.Primary.Ip, 5432);
 
+        // Terraform replaces a rule: RevokeSecurityGroupIngress of its permission, then AuthorizeSecurityGroupIngress of
+        // the same permission, in one second. EC2 refuses to authorize a permission the group already has, so the
+        // revoke ran first and took the old rule; the new one is in force from that second (the admins are admitted
+        // at :29 by the old rule, at :30 by the new one). The script writes the authorize first, as the events apply,
+        // and names the rule its revoke removed.
+        long restored = At(0.940);
+        RuleDef oldAdmins = Authorize(restored, _alice, sgCanary, false, true, [Perm.Tcp(22, 22, v4: [Admins], description: "on-call")])[0];
+        long outbound = At(0.945);
+        RuleDef oldUpdates = Authorize(outbound, _alice, sgCanary, true, true, [Perm.Tcp(443, 443, v4: ["0.0.0.0/0"], description: "updates")])[0];
+        long terraformed = At(0.950);
+        RuleDef newAdmins = Authorize(terraformed, _deploy, sgCanary, false, true, [Perm.Tcp(22, 22, v4: [Admins], description: "on-call (terraform)")])[0];
+        RevokeByPermission(terraformed, _deploy, oldAdmins, Perm.Tcp(22, 22, v4: [Admins]));
+        Pair(terraformed, c1.Primary.EniId, admin + 20, admin + 21);
+
+        // The same replacement on the group that is never attached: it keeps a live ingress rule (question 4), under
+        // the new id.
+        long rdpReplaced = At(0.960);
+        RuleDef newRdp = Authorize(rdpReplaced, _deploy, legacyRdp.GroupId, false, true, [Perm.Tcp(3389, 3389, v4: ["0.0.0.0/0"], description: "jump host (terraform)")])[0];
+        RevokeByPermission(rdpReplaced, _deploy, legacyRdp, Perm.Tcp(3389, 3389, v4: ["0.0.0.0/0"]));
+
+        // And on an egress rule (question 2 only).
+        long egressReplaced = At(0.970);
+        RuleDef newUpdates = Authorize(egressReplaced, _deploy, sgCanary, true, true, [Perm.Tcp(443, 443, v4: ["0.0.0.0/0"], description: "updates (terraform)")])[0];
+        RevokeByPermission(egressReplaced, _deploy, oldUpdates, Perm.Tcp(443, 443, v4: ["0.0.0.0/0"]));
+
         DateTimeOffset Time(long t) => DateTimeOffset.FromUnixTimeSeconds(t);
         var landmarks = new SameSecondLandmarks
         {
@@ -350,8 +376,11 @@ internal sealed class WorldBuilder
             AddressReused = Time(reused),
             FirstRuleId = firstRule,
             SecondRuleId = secondRule,
-            FlickeredRuleId = flickered,
+            FlickeredRuleId = flickered.RuleId,
             ReusedIp = IpAddr.FromV4(c2.Primary.Ip).ToString(),
+            ReplacedByPermission = new RuleReplacement(Time(terraformed), sgCanary, oldAdmins.RuleId, newAdmins.RuleId),
+            UnattachedRuleReplaced = new RuleReplacement(Time(rdpReplaced), legacyRdp.GroupId, legacyRdp.RuleId, newRdp.RuleId),
+            EgressRuleReplaced = new RuleReplacement(Time(egressReplaced), sgCanary, oldUpdates.RuleId, newUpdates.RuleId),
         };
         return (landmarks, flows);
     }
@@ -539,18 +568,23 @@ internal sealed class WorldBuilder
         Emit(time, actor, egress ? "RevokeSecurityGroupEgress" : "RevokeSecurityGroupIngress", request, Ok(), ruleIds.Select(id => (Op)new RemoveRuleOp(id)));
     }
 
-    private void RevokeByPermission(long time, Actor actor, string groupId, Perm permission)
+    /// <summary>
+    /// A revoke by permission that removed <paramref name="revoked"/>. The script names the rule instead of looking for
+    /// rules of that permission in its state: within one second it writes an Authorize before a Revoke (the order they
+    /// apply), so when the calls ran the other way round (a rule replaced: revoke, then authorize of the same
+    /// permission) its state holds the old rule and the new one, and only the story knows which one the call took.
+    /// </summary>
+    private void RevokeByPermission(long time, Actor actor, RuleDef revoked, Perm permission)
     {
         (string? cidr, string? refGroup, string? pl) = permission.Peers().Single();
-        var probe = new RuleDef("?", groupId, false, permission.Protocol, permission.From, permission.To, cidr, refGroup, pl);
-        List<string> matching = [.. _state.Groups[groupId].Rules.Values.Where(r => r.SamePermission(probe)).Select(r => r.RuleId)];
-        if (matching.Count == 0)
+        var probe = new RuleDef("?", revoked.GroupId, revoked.Egress, permission.Protocol, permission.From, permission.To, cidr, refGroup, pl);
+        if (!revoked.SamePermission(probe) || !_state.Groups[revoked.GroupId].Rules.ContainsKey(revoked.RuleId))
         {
-            throw new InvalidOperationException("A revoke by permission must match a rule in the script.");
+            throw new InvalidOperationException("A revoke by permission must name a live rule of that permission.");
         }
 
-        var request = new JsonObject { ["groupId"] = groupId, ["ipPermissions"] = Items(permission.ToJson()) };
-        Emit(time, actor, "RevokeSecurityGroupIngress", request, Ok(), matching.Select(id => (Op)new RemoveRuleOp(id)));
+        var request = new JsonObject { ["groupId"] = revoked.GroupId, ["ipPermissions"] = Items(permission.ToJson()) };
+        Emit(time, actor, revoked.Egress ? "RevokeSecurityGroupEgress" : "RevokeSecurityGroupIngress", request, Ok(), [new RemoveRuleOp(revoked.RuleId)]);
     }
 
     private void ModifyRules(long time, Actor actor, string groupId, RuleDef[] newDefinitions, bool asArray)

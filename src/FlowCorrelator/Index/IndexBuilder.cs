@@ -29,6 +29,9 @@ internal sealed class IndexBuilder
     private CloudTrailEvent _event = null!;
     private long _now;
 
+    /// <summary>Counts rules as they become live (<see cref="MutableGroup.LiveSince"/>).</summary>
+    private long _ruleOrder;
+
     /// <summary>Set by an event that turned out to change nothing (e.g. a delete by a name the evidence cannot resolve).</summary>
     private bool _notApplied;
 
@@ -652,12 +655,14 @@ internal sealed class IndexBuilder
         foreach (SecurityGroupRuleSpec spec in c.Rules)
         {
             SecurityGroupRuleSpec wanted = spec with { GroupId = c.GroupId, IsEgress = c.IsEgress };
-            var matches = group.Live.Values.Where(r => r.SamePermission(wanted)).ToList();
-            if (matches.Count == 0 && removedById.Any(r => r.SamePermission(wanted)))
+            if (removedById.Exists(r => r.SamePermission(wanted)))
             {
-                continue; // the response named the revoked rule's id as well: one rule, one row
+                // The response named the revoked rule's id as well (revokedSecurityGroupRuleSet): that is the rule this
+                // permission revoked, whatever else of the same permission the second added. One rule, one row.
+                continue;
             }
 
+            List<SecurityGroupRuleSpec> matches = RevokedByPermission(group, wanted);
             if (matches.Count == 0)
             {
                 AddRuleChange(wanted with { RuleId = null }, "removed");
@@ -670,6 +675,42 @@ internal sealed class IndexBuilder
                 AddRuleChange(match, "removed");
             }
         }
+    }
+
+    /// <summary>
+    /// The live rules a revoke by permission removed. Authorize* of one second applies before its Revoke*, but the
+    /// calls may have run the other way round: EC2 refuses to authorize a permission the group already has
+    /// (InvalidPermission.Duplicate), so an Authorize of a permission that was live before this second ran after the
+    /// revoke, and the revoke took the older rules, not the new one. When no rule of the permission was live before
+    /// this second, the revoke can only have found one added in it (a revoke that finds nothing lists the permission
+    /// in unknownIpPermissionSet, and the parser drops it): the first applied, so that authorize, revoke, authorize
+    /// in one second leaves one rule, as EC2 would.
+    /// </summary>
+    private List<SecurityGroupRuleSpec> RevokedByPermission(MutableGroup group, SecurityGroupRuleSpec wanted)
+    {
+        var older = new List<SecurityGroupRuleSpec>();
+        SecurityGroupRuleSpec? firstThisSecond = null;
+        long firstOrder = long.MaxValue;
+        foreach (SecurityGroupRuleSpec rule in group.Live.Values)
+        {
+            if (!rule.SamePermission(wanted))
+            {
+                continue;
+            }
+
+            (long since, long order) = group.LiveSince[rule.RuleId!];
+            if (since < _now)
+            {
+                older.Add(rule);
+            }
+            else if (order < firstOrder)
+            {
+                firstThisSecond = rule;
+                firstOrder = order;
+            }
+        }
+
+        return older.Count > 0 || firstThisSecond is null ? older : [firstThisSecond];
     }
 
     private void Modify(RulesModified c)
@@ -704,6 +745,11 @@ internal sealed class IndexBuilder
     private void AddOrReplaceRule(MutableGroup group, SecurityGroupRuleSpec def)
     {
         string ruleId = def.RuleId!;
+        if (!group.Live.ContainsKey(ruleId))
+        {
+            group.LiveSince[ruleId] = (_now, _ruleOrder++);
+        }
+
         group.Live[ruleId] = def;
         if (def.IsEgress)
         {
@@ -734,6 +780,7 @@ internal sealed class IndexBuilder
             return;
         }
 
+        group.LiveSince.Remove(ruleId);
         group.LiveIngress.Remove(ruleId);
         if (group.Histories.TryGetValue(ruleId, out RuleHistory? history))
         {
@@ -1042,6 +1089,9 @@ internal sealed class IndexBuilder
         public (string? AccountId, string? Region)? DefaultVpcOf { get; set; }
 
         public Dictionary<string, SecurityGroupRuleSpec> Live { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>For each live rule: when it became live, and a count that orders the rules made live in one second.</summary>
+        public Dictionary<string, (long Time, long Order)> LiveSince { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Rules known only from ModifySecurityGroupRules, whose direction no event has stated.</summary>
         public Dictionary<string, SecurityGroupRuleSpec> DirectionUnknown { get; } = new(StringComparer.Ordinal);

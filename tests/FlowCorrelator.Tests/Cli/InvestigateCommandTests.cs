@@ -46,7 +46,7 @@ public sealed class InvestigateCommandTests
         Assert.That(exit, Is.EqualTo(0));
         using JsonDocument doc = JsonDocument.Parse(output);
         Assert.That(doc.RootElement.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "ruleChanges", "diagnostics" }));
-        Assert.That(doc.RootElement.GetProperty("ruleChanges").GetArrayLength(), Is.EqualTo(30));
+        Assert.That(doc.RootElement.GetProperty("ruleChanges").GetArrayLength(), Is.EqualTo(38));
     }
 
     [Test]
@@ -62,7 +62,7 @@ public sealed class InvestigateCommandTests
             {
                 "accessAttempts.csv", "diagnostics.json", "groupAttachments.csv", "ruleChanges.csv", "ruleUsage.csv", "unusedGroups.csv",
             }));
-            Assert.That(File.ReadLines(Path.Combine(dir, "accessAttempts.csv")).Count(), Is.EqualTo(2727 + 1));
+            Assert.That(File.ReadLines(Path.Combine(dir, "accessAttempts.csv")).Count(), Is.EqualTo(2729 + 1));
         }
         finally
         {

@@ -18,6 +18,7 @@ public sealed class ScenarioTrapTests
     private List<Rec> _records = [];
     private Dictionary<string, DateTimeOffset> _eventTimes = [];
     private List<List<(string Id, string Name, DateTimeOffset Time)>> _trailFiles = [];
+    private Dictionary<string, JsonElement> _requests = [];
 
     private sealed record Rec(string Eni, string Direction, string Src, string Dst, int DstPort, long Start, string Action, string Status);
 
@@ -57,6 +58,10 @@ public sealed class ScenarioTrapTests
                 var time = DateTimeOffset.Parse(r.GetProperty("eventTime").GetString()!, CultureInfo.InvariantCulture);
                 _eventTimes[r.GetProperty("eventID").GetString()!] = time;
                 inFile.Add((r.GetProperty("eventID").GetString()!, r.GetProperty("eventName").GetString()!, time));
+                if (r.TryGetProperty("requestParameters", out JsonElement request) && request.ValueKind == JsonValueKind.Object)
+                {
+                    _requests[r.GetProperty("eventID").GetString()!] = request.Clone();
+                }
             }
 
             _trailFiles.Add(inFile);
@@ -210,7 +215,7 @@ public sealed class ScenarioTrapTests
     private DateTimeOffset[] SharedSeconds =>
     [
         Same.LaunchedAndTagged, Same.TaggedAndRegrouped, Same.AuthorizedAndAttached, Same.ReplacedRule, Same.OpenedAndClosed,
-        Same.ModifiedAndRevoked, Same.AddressReused,
+        Same.ModifiedAndRevoked, Same.AddressReused, Same.ReplacedByPermission.Time, Same.UnattachedRuleReplaced.Time, Same.EgressRuleReplaced.Time,
     ];
 
     [Test]
@@ -232,7 +237,9 @@ public sealed class ScenarioTrapTests
     [Test]
     public void SharedSeconds_HaveRecordsStartingOnThemAndOneSecondBefore()
     {
-        foreach (DateTimeOffset second in SharedSeconds.Where(s => s != Same.LaunchedAndTagged))
+        // The never-attached group and the egress rule admit no traffic whatever the answer.
+        DateTimeOffset[] withoutPairs = [Same.LaunchedAndTagged, Same.UnattachedRuleReplaced.Time, Same.EgressRuleReplaced.Time];
+        foreach (DateTimeOffset second in SharedSeconds.Except(withoutPairs))
         {
             Assert.That(_records.Count(r => r.Start == Unix(second)), Is.Positive, $"{second:O}");
             Assert.That(_records.Count(r => r.Start == Unix(second) - 1), Is.Positive, $"{second:O} - 1 s");
@@ -323,5 +330,66 @@ public sealed class ScenarioTrapTests
         Assert.That(toDb.Select(r => (r.Start - Unix(Same.AddressReused), r.Action)), Is.EquivalentTo(new[] { (-1L, "ACCEPT"), (0L, "REJECT") }),
             "payment-sg's address the second before, web-sg's at the second");
         Assert.That(_records.Where(r => r.Dst == Same.ReusedIp && r.Direction == "ingress").Select(r => r.Eni).Distinct().Count(), Is.EqualTo(2));
+    }
+
+    // ---- a rule replaced in one second: revoke by permission, then authorize of the same permission (EC2 refuses a
+    // duplicate permission, so the revoke ran first and took the rule that was live before the second)
+
+    private RuleReplacement[] Replacements => [Same.ReplacedByPermission, Same.UnattachedRuleReplaced, Same.EgressRuleReplaced];
+
+    [Test]
+    public void RuleReplacements_AreARevokeByPermissionAndAnAuthorize_InOneSecond()
+    {
+        foreach (RuleReplacement replaced in Replacements)
+        {
+            var events = _trailFiles.SelectMany(f => f).Where(e => e.Time == replaced.Time).ToList();
+            Assert.That(events.Select(e => e.Name.Replace("Egress", "Ingress", StringComparison.Ordinal)),
+                Is.EquivalentTo(new[] { "RevokeSecurityGroupIngress", "AuthorizeSecurityGroupIngress" }), $"{replaced.Time:O}");
+            foreach ((string id, string _, DateTimeOffset _) in events)
+            {
+                Assert.That(_requests[id].TryGetProperty("ipPermissions", out _), Is.True, "both name the permission");
+                Assert.That(_requests[id].TryGetProperty("securityGroupRuleIds", out _), Is.False, "and no rule id");
+                Assert.That(_requests[id].GetProperty("groupId").GetString(), Is.EqualTo(replaced.GroupId));
+            }
+        }
+    }
+
+    [Test]
+    public void RevokeByPermissionAndAuthorizeOfALivePermission_InOneSecond_TheNewRuleIsInForceFromThatSecond()
+    {
+        RuleReplacement replaced = Same.ReplacedByPermission;
+        RuleUsage old = Usage(replaced.OldRuleId);
+        RuleUsage now = Usage(replaced.NewRuleId);
+        Assert.That((old.Status, old.Hits, old.LastUsed), Is.EqualTo(("revoked", 1L, (DateTimeOffset?)replaced.Time.AddSeconds(-1))));
+        Assert.That((now.Status, now.Hits, now.FirstUsed), Is.EqualTo(("used", 1L, (DateTimeOffset?)replaced.Time)));
+        Assert.That((now.Protocol, now.FromPort, now.Cidr), Is.EqualTo((old.Protocol, old.FromPort, old.Cidr)), "the same permission");
+        Assert.That((Access("192.0.2.20").Accepted, Access("192.0.2.21").Accepted), Is.EqualTo((1L, 1L)), "admitted on both sides of the second");
+        Assert.That(Expected.RuleChanges.Where(r => r.Time == replaced.Time).Select(r => (r.RuleId, r.Change, r.Direction)),
+            Is.EquivalentTo(new[] { (replaced.NewRuleId, "added", "ingress"), (replaced.OldRuleId, "removed", "ingress") }));
+    }
+
+    [Test]
+    public void RevokeByPermissionAndAuthorizeOnANeverAttachedGroup_InOneSecond_TheGroupKeepsALiveRule()
+    {
+        RuleReplacement replaced = Same.UnattachedRuleReplaced;
+        Assert.That(replaced.GroupId, Is.EqualTo(_s.Landmarks.Groups["unused"]));
+        UnusedGroup unused = Expected.UnusedGroups.Single(g => g.GroupId == replaced.GroupId);
+        Assert.That((unused.Status, unused.IngressRuleIds.ToArray()), Is.EqualTo(("never-attached", new[] { replaced.NewRuleId })));
+        Assert.That(Expected.RuleChanges.Where(r => r.Time == replaced.Time).Select(r => (r.RuleId, r.Change, r.OpensToWorld, string.Join(",", r.Risks))),
+            Is.EquivalentTo(new[] { (replaced.NewRuleId, "added", true, "open-to-world,admin-port:3389"), (replaced.OldRuleId, "removed", true, "open-to-world,admin-port:3389") }));
+    }
+
+    [Test]
+    public void RevokeEgressByPermissionAndAuthorizeEgress_InOneSecond_TheNewEgressRuleStays()
+    {
+        RuleReplacement replaced = Same.EgressRuleReplaced;
+        RuleChange[] rows = [.. Expected.RuleChanges.Where(r => r.RuleId == replaced.OldRuleId || r.RuleId == replaced.NewRuleId)];
+        Assert.That(rows.Select(r => (r.Time, r.RuleId, r.Change, r.Direction)), Is.EquivalentTo(new[]
+        {
+            (rows.Single(r => r.RuleId == replaced.OldRuleId && r.Change == "added").Time, replaced.OldRuleId, "added", "egress"),
+            (replaced.Time, replaced.NewRuleId, "added", "egress"),
+            (replaced.Time, replaced.OldRuleId, "removed", "egress"),
+        }), "the new rule is never removed");
+        Assert.That(rows.Select(r => r.Risks.Length), Has.All.Zero, "risks are for ingress rows");
     }
 }

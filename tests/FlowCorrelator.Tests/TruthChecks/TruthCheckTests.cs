@@ -110,6 +110,46 @@ public sealed class TruthCheckTests
         Assert.That(actual.RuleChanges.Any(r => r.OpensToWorld && r.Risks.Contains("admin-port:22") && r.Change == "added"), Is.True, "the story: port 22 opened to the world");
     }
 
+    /// <summary>
+    /// The rules the generator replaces in one second (revoke by permission, then authorize of the same permission):
+    /// the engine's rows for them, side by side with the model's, so a disagreement names the trap.
+    /// </summary>
+    [Test]
+    public void Investigate_RulesReplacedInOneSecond_EngineKeepsTheNewRulesAsTheModelDoes()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"fc-replaced-{Environment.ProcessId}");
+        try
+        {
+            ScenarioSummary summary = ScenarioGenerator.Write(dir, ScenarioOptions.Default with { Seed = 12, FlowLines = 8_000, Format = ScenarioFormat.V5 });
+            InvestigationResult actual = Workspace.Load([dir]).Investigate(InvestigationOptions.Default);
+            SameSecondLandmarks same = summary.Landmarks.SameSecond;
+            foreach (RuleReplacement replaced in new[] { same.ReplacedByPermission, same.UnattachedRuleReplaced, same.EgressRuleReplaced })
+            {
+                string[] ids = [replaced.OldRuleId, replaced.NewRuleId];
+                AssertEqual(
+                    new InvestigationResult
+                    {
+                        RuleChanges = [.. actual.RuleChanges.Where(r => ids.Contains(r.RuleId))],
+                        UnusedGroups = [.. actual.UnusedGroups.Where(g => g.GroupId == replaced.GroupId)],
+                        RuleUsage = [.. actual.RuleUsage.Where(u => ids.Contains(u.RuleId))],
+                    },
+                    new InvestigationResult
+                    {
+                        RuleChanges = [.. summary.Expected.RuleChanges.Where(r => ids.Contains(r.RuleId))],
+                        UnusedGroups = [.. summary.Expected.UnusedGroups.Where(g => g.GroupId == replaced.GroupId)],
+                        RuleUsage = [.. summary.Expected.RuleUsage.Where(u => ids.Contains(u.RuleId))],
+                    });
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
     [Test]
     public void Investigate_OnePassAndLinqPipelines_AgreeOnAGeneratedWorld()
     {
