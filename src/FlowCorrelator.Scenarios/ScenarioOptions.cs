@@ -156,6 +156,38 @@ public sealed record ScenarioLandmarks
 
     /// <summary>The traps of events that share a second.</summary>
     public required SameSecondLandmarks SameSecond { get; init; }
+
+    /// <summary>The rules changed by group name in the default VPC.</summary>
+    public required GroupNamedLandmarks ByGroupName { get; init; }
+}
+
+/// <summary>
+/// Rules changed by group name: AuthorizeSecurityGroupIngress and RevokeSecurityGroupIngress that name the group only by
+/// <see cref="Name"/> (EC2 accepts that for the default VPC alone), on a group created without <c>vpcId</c>, while a
+/// group of the same name lives in the story's VPC. Neither group is ever attached.
+/// </summary>
+public sealed record GroupNamedLandmarks
+{
+    /// <summary>The name both groups have, and the only thing the calls name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The group created without <c>vpcId</c>: the one the calls changed.</summary>
+    public required string DefaultVpcGroupId { get; init; }
+
+    /// <summary>The group of the same name in the story's VPC.</summary>
+    public required string NamesakeGroupId { get; init; }
+
+    /// <summary>Its one ingress rule, authorized by group id.</summary>
+    public required string NamesakeRuleId { get; init; }
+
+    /// <summary>The AuthorizeSecurityGroupIngress by name (answered without a rule set).</summary>
+    public required string AuthorizeEventId { get; init; }
+
+    /// <summary>The rules it added, <c>&lt;eventID&gt;#0</c> (tcp/22) and <c>#1</c> (tcp/8080), both from the world.</summary>
+    public required ImmutableArray<string> AuthorizedRuleIds { get; init; }
+
+    /// <summary>The RevokeSecurityGroupIngress by name of the tcp/22 permission.</summary>
+    public required string RevokeEventId { get; init; }
 }
 
 /// <summary>

@@ -217,6 +217,7 @@ internal sealed class WorldBuilder
         RevokeById(At(0.800), _secops, sgBatch, [batchEgress[0].RuleId], egress: true);
 
         (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db, legacyRdp);
+        GroupNamedLandmarks byGroupName = GroupNamedTrap();
 
         var groups = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -239,6 +240,7 @@ internal sealed class WorldBuilder
             FailedEventIds = [.. failed],
             LateDeliveredEventIds = [.. late],
             SameSecond = sameSecond,
+            ByGroupName = byGroupName,
         };
         return new WorldModel
         {
@@ -385,6 +387,36 @@ internal sealed class WorldBuilder
         return (landmarks, flows);
     }
 
+    /// <summary>
+    /// Rules changed by group name (docs/semantics.md, "Which group a call changed"). An old script creates
+    /// <c>legacy-web</c> without <c>vpcId</c>, so in the Region's default VPC, while the story's VPC has a
+    /// <c>legacy-web</c> of its own with an office SSH rule; the script opens tcp/22 and tcp/8080 to the world on its
+    /// group by <c>groupName</c> (answered without a rule set, so the rules are <c>&lt;eventID&gt;#0</c> and <c>#1</c>),
+    /// and later revokes tcp/22 by <c>groupName</c>. The events name only the name; the ops name the group the calls
+    /// changed. Neither group is ever attached (questions 2 and 4), and both come after the other traps, so the story
+    /// keeps its ids.
+    /// </summary>
+    private GroupNamedLandmarks GroupNamedTrap()
+    {
+        const string Name = "legacy-web";
+        string namesake = CreateGroup(At(0.975), _alice, Name, "legacy web front (VPC)");
+        RuleDef namesakeRule = Authorize(At(0.976), _alice, namesake, false, true, [Perm.Tcp(22, 22, v4: ["203.0.113.0/24"], description: "office")])[0];
+        string inDefaultVpc = CreateGroup(At(0.980), _deploy, Name, "legacy web front", inDefaultVpc: true);
+        List<RuleDef> opened = Authorize(At(0.985), _deploy, inDefaultVpc, false, false, [Perm.Tcp(22, 22, v4: ["0.0.0.0/0"]), Perm.Tcp(8080, 8080, v4: ["0.0.0.0/0"])], byName: Name);
+        string authorizeEvent = _events[^1].EventId;
+        RevokeByPermission(At(0.990), _secops, opened[0], Perm.Tcp(22, 22, v4: ["0.0.0.0/0"]), byName: Name);
+        return new GroupNamedLandmarks
+        {
+            Name = Name,
+            DefaultVpcGroupId = inDefaultVpc,
+            NamesakeGroupId = namesake,
+            NamesakeRuleId = namesakeRule.RuleId,
+            AuthorizeEventId = authorizeEvent,
+            AuthorizedRuleIds = [.. opened.Select(r => r.RuleId)],
+            RevokeEventId = _events[^1].EventId,
+        };
+    }
+
     private string _vpc = string.Empty;
 
     private SubnetInfo AddSubnet(uint network, string azName, string azId)
@@ -461,16 +493,30 @@ internal sealed class WorldBuilder
 
     private JsonObject Ok() => new() { ["requestId"] = Guid(), ["_return"] = true };
 
-    private string CreateGroup(long time, Actor actor, string name, string description)
+    /// <summary>CreateSecurityGroup in the story's VPC, or without <c>vpcId</c> (so in the Region's default VPC).</summary>
+    private string CreateGroup(long time, Actor actor, string name, string description, bool inDefaultVpc = false)
     {
         string id = "sg-0" + Hex(16);
         _groupNames[id] = name;
         JsonObject response = Ok();
         response["groupId"] = id;
         response["securityGroupArn"] = $"arn:aws:ec2:{Region}:{Account}:security-group/{id}";
-        Emit(time, actor, "CreateSecurityGroup", new JsonObject { ["groupName"] = name, ["groupDescription"] = description, ["vpcId"] = _vpc }, response, [new CreateGroupOp(id, name)]);
+        var request = new JsonObject { ["groupName"] = name, ["groupDescription"] = description };
+        if (!inDefaultVpc)
+        {
+            request["vpcId"] = _vpc;
+        }
+
+        Emit(time, actor, "CreateSecurityGroup", request, response, [new CreateGroupOp(id, name)]);
         return id;
     }
+
+    /// <summary>
+    /// A request's group: its id, or only its name (<paramref name="byName"/>), which EC2 accepts on the ingress calls
+    /// for a group in the default VPC.
+    /// </summary>
+    private static JsonObject GroupParameter(string groupId, string? byName) =>
+        byName is null ? new JsonObject { ["groupId"] = groupId } : new JsonObject { ["groupName"] = byName };
 
     private void DeleteGroup(long time, Actor actor, string groupId)
     {
@@ -479,9 +525,17 @@ internal sealed class WorldBuilder
         Emit(time, actor, "DeleteSecurityGroup", new JsonObject { ["groupId"] = groupId }, response, [new DeleteGroupOp(groupId)]);
     }
 
-    /// <summary>Authorize*: one rule per (permission × peer), peers in the order ipRanges, ipv6Ranges, groups, prefixListIds.</summary>
-    private List<RuleDef> Authorize(long time, Actor actor, string groupId, bool egress, bool withRuleSet, Perm[] permissions)
+    /// <summary>
+    /// Authorize*: one rule per (permission × peer), peers in the order ipRanges, ipv6Ranges, groups, prefixListIds.
+    /// With <paramref name="byName"/> the request names the group only by that name.
+    /// </summary>
+    private List<RuleDef> Authorize(long time, Actor actor, string groupId, bool egress, bool withRuleSet, Perm[] permissions, string? byName = null)
     {
+        if (byName is not null && egress)
+        {
+            throw new InvalidOperationException("AuthorizeSecurityGroupEgress requires groupId.");
+        }
+
         string eventId = Guid();
         var rules = new List<RuleDef>();
         int n = 0;
@@ -535,7 +589,8 @@ internal sealed class WorldBuilder
             response["securityGroupRuleSet"] = new JsonObject { ["items"] = items };
         }
 
-        var request = new JsonObject { ["groupId"] = groupId, ["ipPermissions"] = Items([.. permissions.Select(p => p.ToJson())]) };
+        JsonObject request = GroupParameter(groupId, byName);
+        request["ipPermissions"] = Items([.. permissions.Select(p => p.ToJson())]);
         var e = new TrailEvent
         {
             Time = time, EventId = eventId, EventName = egress ? "AuthorizeSecurityGroupEgress" : "AuthorizeSecurityGroupIngress",
@@ -574,8 +629,13 @@ internal sealed class WorldBuilder
     /// apply), so when the calls ran the other way round (a rule replaced: revoke, then authorize of the same
     /// permission) its state holds the old rule and the new one, and only the story knows which one the call took.
     /// </summary>
-    private void RevokeByPermission(long time, Actor actor, RuleDef revoked, Perm permission)
+    private void RevokeByPermission(long time, Actor actor, RuleDef revoked, Perm permission, string? byName = null)
     {
+        if (byName is not null && revoked.Egress)
+        {
+            throw new InvalidOperationException("RevokeSecurityGroupEgress requires groupId.");
+        }
+
         (string? cidr, string? refGroup, string? pl) = permission.Peers().Single();
         var probe = new RuleDef("?", revoked.GroupId, revoked.Egress, permission.Protocol, permission.From, permission.To, cidr, refGroup, pl);
         if (!revoked.SamePermission(probe) || !_state.Groups[revoked.GroupId].Rules.ContainsKey(revoked.RuleId))
@@ -583,7 +643,8 @@ internal sealed class WorldBuilder
             throw new InvalidOperationException("A revoke by permission must name a live rule of that permission.");
         }
 
-        var request = new JsonObject { ["groupId"] = revoked.GroupId, ["ipPermissions"] = Items(permission.ToJson()) };
+        JsonObject request = GroupParameter(revoked.GroupId, byName);
+        request["ipPermissions"] = Items(permission.ToJson());
         Emit(time, actor, revoked.Egress ? "RevokeSecurityGroupEgress" : "RevokeSecurityGroupIngress", request, Ok(), [new RemoveRuleOp(revoked.RuleId)]);
     }
 

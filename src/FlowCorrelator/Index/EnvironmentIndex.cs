@@ -121,8 +121,9 @@ public sealed class EnvironmentIndex
 
     /// <summary>
     /// Successful events the index could not apply because the evidence cannot tell which resource they changed (e.g. a
-    /// DeleteSecurityGroup that names a group only by a name several groups share), one problem per event, located in
-    /// the event's source file. <see cref="Workspace"/> adds them to that file's report.
+    /// DeleteSecurityGroup or Authorize/RevokeSecurityGroupIngress that names a group only by a name several groups
+    /// share), one problem per event, located in the event's source file. <see cref="Workspace"/> adds them to that
+    /// file's report.
     /// </summary>
     public ImmutableArray<InputProblem> Problems { get; }
 

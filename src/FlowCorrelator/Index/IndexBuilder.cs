@@ -560,11 +560,12 @@ internal sealed class IndexBuilder
     }
 
     /// <summary>
-    /// The group a DeleteSecurityGroup that names only a group name deleted, or null (reported) when the evidence cannot
-    /// tell. EC2 accepts a name only for the default VPC (and EC2-Classic); in any other VPC the caller must give the id.
-    /// Names are unique, ignoring case, within a VPC, so the answer is the one live group of that name that the evidence
-    /// places in the default VPC of the call's account and Region. Groups whose VPC the evidence does not call default
-    /// are never guessed at: a wrong guess would remove another group's rules from questions 4 and 5.
+    /// The group a call that names only a group name changed (DeleteSecurityGroup, AuthorizeSecurityGroupIngress,
+    /// RevokeSecurityGroupIngress), or null (reported) when the evidence cannot tell. EC2 accepts a name only for the
+    /// default VPC (and EC2-Classic); in any other VPC the caller must give the id. Names are unique, ignoring case,
+    /// within a VPC, so the answer is the one live group of that name that the evidence places in the default VPC of the
+    /// call's account and Region. Groups whose VPC the evidence does not call default are never guessed at: a wrong guess
+    /// would add rules to, or remove them from, another group in questions 2, 4 and 5.
     /// </summary>
     private string? ResolveNameInDefaultVpc(string? name)
     {
@@ -592,11 +593,11 @@ internal sealed class IndexBuilder
             0,
             0,
             ProblemReason.Unresolved,
-            $"{_event.EventName} {_event.EventId} names the group only by groupName and its response has no groupId; {why}. Nothing was deleted.",
+            $"{_event.EventName} {_event.EventId} names the group only by groupName and its response does not name the group's id; {why}. Nothing was applied.",
             null));
         foreach (MutableGroup g in candidates.Count > 0 ? candidates : sameName)
         {
-            Record(g.Record.GroupId, $"possibly deleted by name '{name}' (not applied: the evidence cannot tell which group)");
+            Record(g.Record.GroupId, $"possibly the group '{name}' of this {_event.EventName} (not applied: the evidence cannot tell which group)");
         }
 
         return null;
@@ -617,12 +618,19 @@ internal sealed class IndexBuilder
 
     private void Authorize(RulesAuthorized c)
     {
+        string? groupId = c.GroupId ?? ResolveNameInDefaultVpc(c.GroupName);
+        if (groupId is null)
+        {
+            _notApplied = true;
+            return;
+        }
+
         int n = 0;
         foreach (SecurityGroupRuleSpec spec in c.Rules)
         {
             string ruleId = spec.RuleId ?? $"{_event.EventId}#{n}";
             n++;
-            SecurityGroupRuleSpec def = spec with { RuleId = ruleId, GroupId = spec.GroupId.Length == 0 ? c.GroupId : spec.GroupId };
+            SecurityGroupRuleSpec def = spec with { RuleId = ruleId, GroupId = spec.GroupId.Length == 0 ? groupId : spec.GroupId };
             MutableGroup group = Group(def.GroupId);
             AddOrReplaceRule(group, def);
             AddRuleChange(def, "added");
@@ -631,7 +639,14 @@ internal sealed class IndexBuilder
 
     private void Revoke(RulesRevoked c)
     {
-        MutableGroup group = Group(c.GroupId);
+        string? groupId = c.GroupId ?? ResolveNameInDefaultVpc(c.GroupName);
+        if (groupId is null)
+        {
+            _notApplied = true;
+            return;
+        }
+
+        MutableGroup group = Group(groupId);
         var removedById = new List<SecurityGroupRuleSpec>();
         foreach (string ruleId in c.RuleIds)
         {
@@ -648,13 +663,13 @@ internal sealed class IndexBuilder
             }
             else
             {
-                AddRuleChange(new SecurityGroupRuleSpec { RuleId = ruleId, GroupId = c.GroupId, IsEgress = c.IsEgress, Protocol = -1 }, "removed", definitionKnown: false);
+                AddRuleChange(new SecurityGroupRuleSpec { RuleId = ruleId, GroupId = groupId, IsEgress = c.IsEgress, Protocol = -1 }, "removed", definitionKnown: false);
             }
         }
 
         foreach (SecurityGroupRuleSpec spec in c.Rules)
         {
-            SecurityGroupRuleSpec wanted = spec with { GroupId = c.GroupId, IsEgress = c.IsEgress };
+            SecurityGroupRuleSpec wanted = spec with { GroupId = groupId, IsEgress = c.IsEgress };
             if (removedById.Exists(r => r.SamePermission(wanted)))
             {
                 // The response named the revoked rule's id as well (revokedSecurityGroupRuleSet): that is the rule this

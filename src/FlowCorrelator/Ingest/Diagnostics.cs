@@ -71,8 +71,9 @@ public enum ProblemReason
     InvalidEncoding,
 
     /// <summary>
-    /// The record was read, but the resource it changed cannot be told from the evidence (e.g. a DeleteSecurityGroup by
-    /// a group name that no, or more than one, known group could carry); it was not applied.
+    /// The record was read, but the resource it changed cannot be told from the evidence (e.g. a DeleteSecurityGroup or
+    /// an Authorize/RevokeSecurityGroupIngress by a group name that no, or more than one, known group could carry); it
+    /// was not applied.
     /// </summary>
     Unresolved,
 }

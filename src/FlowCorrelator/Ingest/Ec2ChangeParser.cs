@@ -384,31 +384,44 @@ internal static class Ec2ChangeParser
     private static RulesAuthorized? Authorize(JsonElement request, JsonElement response, bool isEgress, out string? problem)
     {
         problem = null;
-        string? groupId = Str(request, "groupId");
+        string? requestGroup = Str(request, "groupId");
+        string? name = NameOnly(request, requestGroup, isEgress);
+
+        // While the group is known only by name, rules carry an empty group id: the index fills in the one it resolves.
+        string? ruleGroup = requestGroup ?? (name is null ? null : string.Empty);
         var rules = new List<SecurityGroupRuleSpec>();
         foreach (JsonElement item in Items(response, "securityGroupRuleSet"))
         {
-            SecurityGroupRuleSpec? spec = ResponseRule(item, groupId, isEgress, ref problem);
+            SecurityGroupRuleSpec? spec = ResponseRule(item, ruleGroup, isEgress, ref problem);
             if (spec is not null)
             {
                 rules.Add(spec);
             }
         }
 
-        if (rules.Count == 0 && groupId is not null)
+        if (rules.Count == 0 && ruleGroup is not null)
         {
-            rules.AddRange(RequestPermissions(request, groupId, isEgress, ref problem));
+            rules.AddRange(RequestPermissions(request, ruleGroup, isEgress, ref problem));
         }
 
-        groupId ??= rules.Count > 0 ? rules[0].GroupId : null;
-        if (groupId is null || rules.Count == 0)
+        // The response's rule set names the group even when the request gave only its name: that settles it.
+        string? groupId = requestGroup ?? rules.Find(r => r.GroupId.Length > 0)?.GroupId;
+        if ((groupId is null && name is null) || rules.Count == 0)
         {
-            problem ??= groupId is null ? "missing groupId" : "no permissions";
+            problem ??= groupId is null && name is null ? "missing groupId" : "no permissions";
             return null;
         }
 
-        return new RulesAuthorized(groupId, isEgress, [.. rules]);
+        return new RulesAuthorized(groupId, isEgress, [.. rules]) { GroupName = name };
     }
+
+    /// <summary>
+    /// The request's <c>groupName</c> when the call names its group only by name and EC2 accepts that: the ingress calls
+    /// take <c>groupName</c> for a group in the default VPC (or EC2-Classic); the egress calls require <c>groupId</c>
+    /// (EC2 API reference), so an egress call without one is damage, not a name to resolve.
+    /// </summary>
+    private static string? NameOnly(JsonElement request, string? groupId, bool isEgress) =>
+        groupId is null && !isEgress && Str(request, "groupName") is { Length: > 0 } name ? name : null;
 
     private static SecurityGroupRuleSpec? ResponseRule(JsonElement item, string? requestGroup, bool isEgress, ref string? problem)
     {
@@ -558,21 +571,25 @@ internal static class Ec2ChangeParser
                 ids.Add(id);
             }
 
+            // The revoked rules name their group even when the request gave only its name: that settles it.
             groupId ??= Str(item, "groupId");
         }
 
-        if (groupId is null)
+        string? name = NameOnly(request, Str(request, "groupId"), isEgress);
+        if (groupId is null && name is null)
         {
             problem = "missing groupId";
             return null;
         }
 
-        List<SecurityGroupRuleSpec> rules = RequestPermissions(request, groupId, isEgress, ref problem);
+        // While the group is known only by name, permissions carry an empty group id: the index fills in the one it resolves.
+        string ruleGroup = groupId ?? string.Empty;
+        List<SecurityGroupRuleSpec> rules = RequestPermissions(request, ruleGroup, isEgress, ref problem);
 
         // Permissions AWS did not find were not revoked (FORMATS.md B.6): drop them.
         string? ignored = null;
         List<SecurityGroupRuleSpec> unknown = RequestPermissions(
-            TryGet(response, "unknownIpPermissionSet", out JsonElement set) ? Wrap(set) : default, groupId, isEgress, ref ignored);
+            TryGet(response, "unknownIpPermissionSet", out JsonElement set) ? Wrap(set) : default, ruleGroup, isEgress, ref ignored);
         rules.RemoveAll(r => unknown.Exists(u => u.SamePermission(r)));
         if (ids.Count == 0 && rules.Count == 0)
         {
@@ -580,7 +597,7 @@ internal static class Ec2ChangeParser
             return null;
         }
 
-        return new RulesRevoked(groupId, isEgress, [.. ids], [.. rules]);
+        return new RulesRevoked(groupId, isEgress, [.. ids], [.. rules]) { GroupName = name };
     }
 
     /// <summary>Presents a permission list as <c>{"ipPermissions": list}</c> so that it expands like a request.</summary>

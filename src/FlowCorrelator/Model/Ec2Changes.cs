@@ -17,7 +17,10 @@ public sealed record SecurityGroupRuleSpec
     /// <summary><c>sgr-…</c> id, when the event carries it (responses since mid-2021).</summary>
     public string? RuleId { get; init; }
 
-    /// <summary>Owning group.</summary>
+    /// <summary>
+    /// Owning group. Empty in a <see cref="RulesAuthorized"/> or <see cref="RulesRevoked"/> whose call named its group
+    /// only by name: the group is the change's, once the index has resolved the name.
+    /// </summary>
     public required string GroupId { get; init; }
 
     /// <summary>True for egress rules.</summary>
@@ -233,10 +236,39 @@ public sealed record SecurityGroupCreated(string GroupId, string? GroupName, str
 public sealed record SecurityGroupDeleted(string? GroupId, string? GroupName) : Ec2Change;
 
 /// <summary>AuthorizeSecurityGroupIngress/Egress: rules added (from the response rule set, else expanded from the request).</summary>
-public sealed record RulesAuthorized(string GroupId, bool IsEgress, ImmutableArray<SecurityGroupRuleSpec> Rules) : Ec2Change;
+/// <param name="GroupId">
+/// The request's <c>groupId</c>, else the group the response's rule set names; null when the call named the group only
+/// by <see cref="GroupName"/> and the response does not say which group it was.
+/// </param>
+/// <param name="IsEgress">True for AuthorizeSecurityGroupEgress.</param>
+/// <param name="Rules">The rules added; their <see cref="SecurityGroupRuleSpec.GroupId"/> is empty while the group is known only by name.</param>
+public sealed record RulesAuthorized(string? GroupId, bool IsEgress, ImmutableArray<SecurityGroupRuleSpec> Rules) : Ec2Change
+{
+    /// <summary>
+    /// The request's <c>groupName</c> (AuthorizeSecurityGroupIngress only: the egress call has no such parameter). EC2
+    /// accepts a name only for a group in the default VPC (or EC2-Classic), so without <see cref="GroupId"/> the index
+    /// resolves it as it does for <see cref="SecurityGroupDeleted"/>, and applies nothing (reporting the event) when
+    /// that does not give exactly one group.
+    /// </summary>
+    public string? GroupName { get; init; }
+}
 
 /// <summary>RevokeSecurityGroupIngress/Egress, by rule ids and/or by permissions; permissions AWS reported unknown are excluded.</summary>
-public sealed record RulesRevoked(string GroupId, bool IsEgress, ImmutableArray<string> RuleIds, ImmutableArray<SecurityGroupRuleSpec> Rules) : Ec2Change;
+/// <param name="GroupId">
+/// The request's <c>groupId</c>, else the group the response's <c>revokedSecurityGroupRuleSet</c> names; null when the
+/// call named the group only by <see cref="GroupName"/> and the response does not say which group it was.
+/// </param>
+/// <param name="IsEgress">True for RevokeSecurityGroupEgress.</param>
+/// <param name="RuleIds">Rules revoked by id (request <c>securityGroupRuleIds</c> and response <c>revokedSecurityGroupRuleSet</c>).</param>
+/// <param name="Rules">Permissions revoked; their <see cref="SecurityGroupRuleSpec.GroupId"/> is empty while the group is known only by name.</param>
+public sealed record RulesRevoked(string? GroupId, bool IsEgress, ImmutableArray<string> RuleIds, ImmutableArray<SecurityGroupRuleSpec> Rules) : Ec2Change
+{
+    /// <summary>
+    /// The request's <c>groupName</c> (RevokeSecurityGroupIngress only: the egress call has no such parameter), resolved
+    /// by the index, when <see cref="GroupId"/> is null, as for <see cref="RulesAuthorized.GroupName"/>.
+    /// </summary>
+    public string? GroupName { get; init; }
+}
 
 /// <summary>ModifySecurityGroupRules: each rule id gets a whole new definition (direction unchanged).</summary>
 public sealed record RulesModified(string GroupId, ImmutableArray<SecurityGroupRuleSpec> Rules) : Ec2Change;

@@ -46,7 +46,7 @@ public sealed class InvestigateCommandTests
         Assert.That(exit, Is.EqualTo(0));
         using JsonDocument doc = JsonDocument.Parse(output);
         Assert.That(doc.RootElement.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "ruleChanges", "diagnostics" }));
-        Assert.That(doc.RootElement.GetProperty("ruleChanges").GetArrayLength(), Is.EqualTo(38));
+        Assert.That(doc.RootElement.GetProperty("ruleChanges").GetArrayLength(), Is.EqualTo(42));
     }
 
     [Test]

@@ -217,6 +217,69 @@ public sealed partial class CloudTrailReaderTests
     }
 
     [Test]
+    public void Read_CallsByGroupNameOnly_IngressKeepTheNameEgressAreDamage()
+    {
+        // EC2 takes groupName on the ingress calls (default VPC, EC2-Classic); the egress calls require groupId.
+        const string Permission = "\"ipPermissions\":{\"items\":[{\"ipProtocol\":\"tcp\",\"fromPort\":22,\"toPort\":22,\"ipRanges\":{\"items\":[{\"cidrIp\":\"0.0.0.0/0\"}]}}]}";
+        var (events, report) = Read(Records(
+            Rec("e1", "AuthorizeSecurityGroupIngress", $$"""{"groupName":"web",{{Permission}}}""", """{"requestId":"r","_return":true}"""),
+            Rec("e2", "RevokeSecurityGroupIngress", $$"""{"groupName":"web",{{Permission}}}""", """{"requestId":"r","_return":true}"""),
+            Rec("e3", "AuthorizeSecurityGroupEgress", $$"""{"groupName":"web",{{Permission}}}""", """{"requestId":"r","_return":true}"""),
+            Rec("e4", "RevokeSecurityGroupEgress", $$"""{"groupName":"web",{{Permission}}}""", """{"requestId":"r","_return":true}"""),
+            Rec("e5", "AuthorizeSecurityGroupIngress", $$"""{"groupName":"web",{{Permission}}}""", error: "Client.DryRunOperation")));
+
+        var authorized = (RulesAuthorized)events[0].Change!;
+        Assert.That((authorized.GroupId, authorized.GroupName, authorized.IsEgress), Is.EqualTo(((string?)null, "web", false)));
+        SecurityGroupRuleSpec rule = authorized.Rules.Single();
+        Assert.That((rule.GroupId, rule.Protocol, rule.FromPort, rule.CidrIpv4, rule.RuleId), Is.EqualTo(("", 6, (int?)22, "0.0.0.0/0", (string?)null)), "the index fills in the group");
+
+        var revoked = (RulesRevoked)events[1].Change!;
+        Assert.That((revoked.GroupId, revoked.GroupName), Is.EqualTo(((string?)null, "web")));
+        Assert.That(revoked.Rules.Single().GroupId, Is.Empty);
+
+        Assert.That(events.Skip(2).Select(e => e.Change), Is.All.Null, "egress without groupId, and a dry run, change nothing");
+        Assert.That(report.Samples.Select(p => (p.Reason, p.Message.Contains("missing groupId", StringComparison.Ordinal))),
+            Is.EqualTo(new[] { (ProblemReason.InvalidRecord, true), (ProblemReason.InvalidRecord, true) }), "only the two egress calls are damage");
+    }
+
+    [Test]
+    public void Read_CallsByGroupNameWithGroupIdInResponse_TakeTheResponsesGroup()
+    {
+        var (events, report) = Read(Records(
+            Rec("e1", "AuthorizeSecurityGroupIngress",
+                """{"groupName":"web","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":22,"toPort":22,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}""",
+                """{"requestId":"r","_return":true,"securityGroupRuleSet":{"items":[{"groupId":"sg-0web","securityGroupRuleId":"sgr-1","isEgress":false,"ipProtocol":"tcp","fromPort":22,"toPort":22,"cidrIpv4":"0.0.0.0/0"}]}}"""),
+            Rec("e2", "RevokeSecurityGroupIngress",
+                """{"groupName":"web","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":22,"toPort":22,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}""",
+                """{"requestId":"r","_return":true,"revokedSecurityGroupRuleSet":{"items":[{"groupId":"sg-0web","securityGroupRuleId":"sgr-1","isEgress":false,"ipProtocol":"tcp","fromPort":22,"toPort":22,"cidrIpv4":"0.0.0.0/0"}]}}""")));
+
+        Assert.That(report.Samples, Is.Empty);
+        var authorized = (RulesAuthorized)events[0].Change!;
+        Assert.That((authorized.GroupId, authorized.GroupName, authorized.Rules.Single().GroupId, authorized.Rules.Single().RuleId), Is.EqualTo(("sg-0web", "web", "sg-0web", "sgr-1")));
+        var revoked = (RulesRevoked)events[1].Change!;
+        Assert.That((revoked.GroupId, revoked.GroupName, revoked.RuleIds.Single(), revoked.Rules.Single().GroupId), Is.EqualTo(("sg-0web", "web", "sgr-1", "sg-0web")));
+    }
+
+    [Test]
+    public void Read_RevokeByGroupNameLegacyFlatAndUnknownPermissions_KeepsOnlyWhatWasRevoked()
+    {
+        var (events, report) = Read(Records(
+            Rec("e1", "RevokeSecurityGroupIngress", """{"groupName":"web","ipProtocol":"udp","fromPort":53,"toPort":53,"cidrIp":"0.0.0.0/0"}""", """{"requestId":"r","_return":true}"""),
+            Rec("e2", "RevokeSecurityGroupIngress",
+                """{"groupName":"web","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":22,"toPort":22,"ipRanges":{"items":[{"cidrIp":"10.0.0.0/8"},{"cidrIp":"10.1.0.0/16"}]}}]}}""",
+                """{"requestId":"r","_return":true,"unknownIpPermissionSet":{"items":[{"ipProtocol":"tcp","fromPort":22,"toPort":22,"ipRanges":{"items":[{"cidrIp":"10.1.0.0/16"}]}}]}}"""),
+            Rec("e3", "RevokeSecurityGroupIngress", """{"groupName":"web","securityGroupRuleIds":{"items":[{"securityGroupRuleId":"sgr-1"}]}}""", """{"requestId":"r","_return":true}""")));
+
+        Assert.That(report.Samples, Is.Empty);
+        var legacy = (RulesRevoked)events[0].Change!;
+        Assert.That((legacy.GroupName, legacy.Rules.Single().Protocol, legacy.Rules.Single().CidrIpv4), Is.EqualTo(("web", 17, "0.0.0.0/0")));
+        var permissions = (RulesRevoked)events[1].Change!;
+        Assert.That(permissions.Rules.Select(r => r.CidrIpv4), Is.EqualTo(new[] { "10.0.0.0/8" }), "the permission AWS did not find is dropped");
+        var byId = (RulesRevoked)events[2].Change!;
+        Assert.That((byId.GroupId, byId.GroupName, byId.RuleIds.Single()), Is.EqualTo(((string?)null, "web", "sgr-1")));
+    }
+
+    [Test]
     public void Read_RevokeByIdsAndPermissions_ExcludesUnknownPermissions()
     {
         var (events, _) = Read(Records(

@@ -169,6 +169,8 @@ public sealed class ScenarioTrapTests
         {
             (_s.Landmarks.Groups["unused"], "never-attached"),
             (_s.Landmarks.Groups["ghost"], "unknown"),
+            (_s.Landmarks.ByGroupName.DefaultVpcGroupId, "never-attached"),
+            (_s.Landmarks.ByGroupName.NamesakeGroupId, "never-attached"),
         }));
     }
 
@@ -391,5 +393,36 @@ public sealed class ScenarioTrapTests
             (replaced.Time, replaced.OldRuleId, "removed", "egress"),
         }), "the new rule is never removed");
         Assert.That(rows.Select(r => r.Risks.Length), Has.All.Zero, "risks are for ingress rows");
+    }
+
+    // ---- rules changed by group name: EC2 accepts a name only for the default VPC, so the calls changed the group created
+    // without vpcId, not its namesake in the story's VPC
+
+    [Test]
+    public void RulesChangedByGroupName_AreTheDefaultVpcGroups_NotItsNamesakes()
+    {
+        GroupNamedLandmarks named = _s.Landmarks.ByGroupName;
+        foreach (string id in new[] { named.AuthorizeEventId, named.RevokeEventId })
+        {
+            Assert.That(_requests[id].TryGetProperty("groupId", out _), Is.False, "the trap is exercised: the call names no group id");
+            Assert.That(_requests[id].GetProperty("groupName").GetString(), Is.EqualTo(named.Name));
+        }
+
+        JsonElement[] creations = [.. _trailFiles.SelectMany(f => f).Where(e => e.Name == "CreateSecurityGroup").Select(e => _requests[e.Id])
+            .Where(r => r.GetProperty("groupName").GetString() == named.Name)];
+        Assert.That(creations.Select(r => r.TryGetProperty("vpcId", out _)), Is.EquivalentTo(new[] { true, false }), "one in the story's VPC, one in the default VPC");
+
+        string[] rules = [.. named.AuthorizedRuleIds];
+        Assert.That(rules, Is.EqualTo(new[] { named.AuthorizeEventId + "#0", named.AuthorizeEventId + "#1" }), "answered without a rule set");
+        Assert.That(Expected.RuleChanges.Where(r => r.EventId == named.AuthorizeEventId || r.EventId == named.RevokeEventId).Select(r => (r.GroupId, r.RuleId, r.Change, r.FromPort)),
+            Is.EquivalentTo(new[]
+            {
+                (named.DefaultVpcGroupId, rules[0], "added", (int?)22),
+                (named.DefaultVpcGroupId, rules[1], "added", (int?)8080),
+                (named.DefaultVpcGroupId, rules[0], "removed", (int?)22),
+            }));
+        Assert.That(Expected.UnusedGroups.Where(g => g.GroupName == named.Name).Select(g => (g.GroupId, g.Status, string.Join(",", g.IngressRuleIds))),
+            Is.EquivalentTo(new[] { (named.DefaultVpcGroupId, "never-attached", rules[1]), (named.NamesakeGroupId, "never-attached", named.NamesakeRuleId) }),
+            "the namesake keeps its own rule and gets none of the default-VPC group's");
     }
 }
