@@ -166,7 +166,7 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
             }
 
             var monthFirst = new DateOnly(year, month, 1);
-            var monthLast = monthFirst.AddMonths(1).AddDays(-1);
+            var monthLast = new DateOnly(year, month, DateTime.DaysInMonth(year, month)); // AddMonths(1) throws for 9999-12
             if (monthLast < first || monthFirst > last)
             {
                 return [];

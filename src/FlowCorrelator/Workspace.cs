@@ -125,7 +125,12 @@ public sealed class Workspace
             return;
         }
 
-        var reports = diagnostics.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        // Two inputs may share a name (Workspace.Load(ClassifiedInputs) takes them as given): the first report holds the problem.
+        var reports = new Dictionary<string, FileReport>(StringComparer.Ordinal);
+        foreach (FileReport f in diagnostics.Files)
+        {
+            reports.TryAdd(f.Path, f);
+        }
         foreach (InputProblem problem in index.Problems)
         {
             if (reader.Strict)

@@ -526,6 +526,7 @@ internal sealed class IndexBuilder
         group.Record.CreatedInEvidence |= inEvidence;
         group.Record.DeletedAt = null;
         group.VpcId = c.VpcId ?? group.VpcId;
+        group.CreatedAt = _now;
         if (inEvidence && c.VpcId is null)
         {
             // CreateSecurityGroup needs vpcId for any VPC but the default one (EC2 API reference), so a call without it
@@ -578,6 +579,20 @@ internal sealed class IndexBuilder
             .Where(g => g.Record.DeletedAt is null && string.Equals(g.Record.GroupName, name, StringComparison.OrdinalIgnoreCase))
             .OrderBy(g => g.Record.GroupId, StringComparer.Ordinal)];
         List<MutableGroup> candidates = sameName.FindAll(InDefaultVpcOfThisCall);
+
+        // EC2 refuses a second group of one name in a VPC (InvalidGroup.Duplicate): a group of that name created in this
+        // second, while an older one was live, was created after the delete, so it is not the deleted one. And when an
+        // older group of that name is live whose VPC the evidence does not know, the group created in this second
+        // cannot be told from it: reported below, not guessed.
+        if (candidates.Exists(g => g.CreatedAt < _now))
+        {
+            candidates.RemoveAll(g => g.CreatedAt >= _now);
+        }
+        else if (sameName.Exists(g => g.CreatedAt < _now))
+        {
+            candidates.Clear();
+        }
+
         if (candidates.Count == 1)
         {
             return candidates[0].Record.GroupId;
@@ -670,7 +685,7 @@ internal sealed class IndexBuilder
         foreach (SecurityGroupRuleSpec spec in c.Rules)
         {
             SecurityGroupRuleSpec wanted = spec with { GroupId = groupId, IsEgress = c.IsEgress };
-            if (removedById.Exists(r => r.SamePermission(wanted)))
+            if (removedById.Exists(r => r.SamePermission(wanted)) || c.RevokedRules.Any(r => (r with { GroupId = groupId, IsEgress = c.IsEgress }).SamePermission(wanted)))
             {
                 // The response named the revoked rule's id as well (revokedSecurityGroupRuleSet): that is the rule this
                 // permission revoked, whatever else of the same permission the second added. One rule, one row.
@@ -1099,6 +1114,9 @@ internal sealed class IndexBuilder
 
         /// <summary>VPC, when a creation event or snapshot says.</summary>
         public string? VpcId { get; set; }
+
+        /// <summary>When the last creation event (or snapshot) for the group was applied; <see cref="long.MinValue"/> when none.</summary>
+        public long CreatedAt { get; set; } = long.MinValue;
 
         /// <summary>Set when CreateSecurityGroup (without vpcId) put the group in the default VPC of this account and Region (either may be unknown).</summary>
         public (string? AccountId, string? Region)? DefaultVpcOf { get; set; }

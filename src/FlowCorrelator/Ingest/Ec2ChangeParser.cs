@@ -597,7 +597,16 @@ internal static class Ec2ChangeParser
             return null;
         }
 
-        return new RulesRevoked(groupId, isEgress, [.. ids], [.. rules]) { GroupName = name };
+        var revoked = new List<SecurityGroupRuleSpec>();
+        foreach (JsonElement item in Items(response, "revokedSecurityGroupRuleSet"))
+        {
+            if (item.ValueKind == JsonValueKind.Object && RuleFromDescription(item, groupId, isEgress) is { } spec)
+            {
+                revoked.Add(spec);
+            }
+        }
+
+        return new RulesRevoked(groupId, isEgress, [.. ids], [.. rules]) { GroupName = name, RevokedRules = [.. revoked] };
     }
 
     /// <summary>Presents a permission list as <c>{"ipPermissions": list}</c> so that it expands like a request.</summary>

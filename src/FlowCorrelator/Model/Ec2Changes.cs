@@ -268,6 +268,9 @@ public sealed record RulesRevoked(string? GroupId, bool IsEgress, ImmutableArray
     /// by the index, when <see cref="GroupId"/> is null, as for <see cref="RulesAuthorized.GroupName"/>.
     /// </summary>
     public string? GroupName { get; init; }
+
+    /// <summary>The rules the response names as revoked (<c>revokedSecurityGroupRuleSet</c>), with their definitions, known to the evidence or not.</summary>
+    public ImmutableArray<SecurityGroupRuleSpec> RevokedRules { get; init; } = [];
 }
 
 /// <summary>ModifySecurityGroupRules: each rule id gets a whole new definition (direction unchanged).</summary>

@@ -90,6 +90,24 @@ public sealed partial class S3ListerTests
         }
     }
 
+    [Test]
+    public async Task List_OnlyAStartAndAFolderForDecember9999_ListsItInsteadOfFailing()
+    {
+        // A window with no end reaches the last representable month; the month's last day must not be computed by
+        // adding a month (that threw ArgumentOutOfRangeException and aborted the whole listing).
+        const string bucket = "far-future";
+        await S3Server.CreateBucketAsync(bucket);
+        string[] keys = [Flow + "2024/03/01/f.log.gz", Flow + "9999/12/31/f.log.gz"];
+        foreach (string key in keys)
+        {
+            await S3Server.PutAsync(bucket, key, "x"u8.ToArray());
+        }
+
+        var (_, listed) = List(bucket, string.Empty, new SourceFilter { From = new DateTimeOffset(2024, 3, 1, 12, 0, 0, TimeSpan.Zero) });
+
+        Assert.That(listed, Is.EqualTo(keys));
+    }
+
     private static (string[] Listings, string[] Keys) List(string prefix, SourceFilter filter) => List(Bucket, prefix, filter);
 
     private static (string[] Listings, string[] Keys) List(string bucket, string prefix, SourceFilter filter)
