@@ -72,7 +72,10 @@ public sealed class S3LogSource : IRemoteLogSource, IDisposable
         }
     }
 
-    /// <summary>Lists with pruning; the listing itself is lazy, page by page.</summary>
+    /// <summary>
+    /// Lists with pruning; lazy (nothing is listed before the first object is asked for), with a bounded look-ahead of
+    /// concurrent listings, stopped when the enumeration is disposed.
+    /// </summary>
     internal IEnumerable<S3ObjectInfo> ListObjects(S3Location location, SourceFilter filter, CancellationToken cancellationToken)
     {
         IAmazonS3 client;

@@ -8,6 +8,9 @@ namespace FlowCorrelator.Tests.S3;
 /// layout (plain, Hive-compatible, organisation trails, unknown folders above <c>AWSLogs/</c>, hourly partitions,
 /// folders that follow no layout) and every pruning rule, the exact ListObjectsV2 requests in order and the exact keys
 /// in order. The expectations are written out from the rules in FORMATS.md A.6/B.1 and the S3Lister remarks.
+/// These walks make one request at a time (<see cref="S3SourceOptions.MaxConcurrentListings"/> = 1), so the requests
+/// arrive in walk order; S3ListerTests.Concurrency.cs shows that more at once changes neither the keys, nor their
+/// order, nor the requests made.
 /// </summary>
 public sealed partial class S3ListerTests
 {
@@ -110,10 +113,13 @@ public sealed partial class S3ListerTests
 
     private static (string[] Listings, string[] Keys) List(string prefix, SourceFilter filter) => List(Bucket, prefix, filter);
 
-    private static (string[] Listings, string[] Keys) List(string bucket, string prefix, SourceFilter filter)
+    private static (string[] Listings, string[] Keys) List(string bucket, string prefix, SourceFilter filter) => List(bucket, prefix, filter, concurrency: 1);
+
+    /// <summary>The listings in the order they were sent (with one at a time, the walk order) and the keys in the order returned.</summary>
+    private static (string[] Listings, string[] Keys) List(string bucket, string prefix, SourceFilter filter, int concurrency, CountingHttpClientFactory? recorder = null)
     {
-        var recorder = new CountingHttpClientFactory();
-        using var s3 = new S3LogSource(S3Server.Client(recorder));
+        recorder ??= new CountingHttpClientFactory();
+        using var s3 = new S3LogSource(S3Server.Client(recorder), S3SourceOptions.Default with { MaxConcurrentListings = concurrency });
         string root = $"s3://{bucket}/";
         string[] keys = [.. s3.Enumerate(root + prefix, filter, default).Select(i => i.Name[root.Length..])];
         return ([.. recorder.Listings], keys);

@@ -2,6 +2,7 @@
 // Local S3-compatible server for the FlowCorrelator S3 tests, on loopback only.
 // Usage: node server.js <port, 0 for a free one> <data directory>
 // Prints "READY <port>" once listening; exits when stdin closes, so it never outlives the test run.
+const crypto = require('crypto');
 const S3rver = require('s3rver');
 const FilesystemStore = require('s3rver/lib/stores/filesystem');
 
@@ -28,6 +29,17 @@ FilesystemStore.prototype.listObjects = async function listWithDelimiter(bucket,
   }
   return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated: false };
 };
+
+// s3rver 3.7.1 makes ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 (Node 17 and later) offers
+// only in its legacy provider: every truncated listing answered 500 InternalError. Triple DES with the key three
+// times over is single DES, and is in the default provider: the same tokens, on any Node.
+for (const name of ['createCipheriv', 'createDecipheriv']) {
+  const original = crypto[name];
+  crypto[name] = (algorithm, key, iv, options) =>
+    algorithm === 'des'
+      ? original('des-ede3-cbc', Buffer.concat([key, key, key]), iv, options)
+      : original(algorithm, key, iv, options);
+}
 
 const port = Number(process.argv[2] || 0);
 const directory = process.argv[3];
