@@ -144,7 +144,7 @@ public sealed class DeleteSecurityGroupByNameTests
             Rec("e2", "AuthorizeSecurityGroupIngress", """{"groupId":"sg-0legacy","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":22,"toPort":22,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}""",
                 """{"requestId":"r","_return":true,"securityGroupRuleSet":{"items":[{"groupId":"sg-0legacy","securityGroupRuleId":"sgr-1","isEgress":false,"ipProtocol":"tcp","fromPort":22,"toPort":22,"cidrIpv4":"0.0.0.0/0"}]}}""", "2024-01-01T00:00:01Z"),
             Rec("e3", "DeleteSecurityGroup", """{"groupName":"legacy"}""", """{"requestId":"r","_return":true,"groupId":"sg-0legacy"}""", "2024-01-01T00:01:00Z"));
-        Workspace ws = LoadTrail(trail);
+        Workspace ws = TrailFolder.Load(trail);
 
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
         Assert.That(ws.Index.IngressRulesAt("sg-0legacy", DateTimeOffset.Parse("2024-01-01T00:01:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds()).Length, Is.Zero);
@@ -159,7 +159,7 @@ public sealed class DeleteSecurityGroupByNameTests
             Rec("e2", "AuthorizeSecurityGroupIngress", """{"groupId":"sg-0web","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":80,"toPort":80,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}""",
                 """{"requestId":"r","_return":true,"securityGroupRuleSet":{"items":[{"groupId":"sg-0web","securityGroupRuleId":"sgr-1","isEgress":false,"ipProtocol":"tcp","fromPort":80,"toPort":80,"cidrIpv4":"0.0.0.0/0"}]}}""", "2024-01-01T00:00:01Z"),
             Rec("e3-delete", "DeleteSecurityGroup", """{"groupName":"web"}""", """{"requestId":"r","_return":true}""", "2024-01-01T00:01:00Z"));
-        Workspace ws = LoadTrail(trail);
+        Workspace ws = TrailFolder.Load(trail);
 
         FileReport report = ws.Diagnostics.Files.Single(f => f.Path.EndsWith("trail.json", StringComparison.Ordinal));
         InputProblem problem = report.Samples.Single();
@@ -168,7 +168,7 @@ public sealed class DeleteSecurityGroupByNameTests
         Assert.That(ws.Diagnostics.HasProblems, Is.True, "the run says some input was not used");
         Assert.That(Investigations.UnusedGroups(ws.Index).Single().IngressRuleIds, Is.EqualTo(new[] { "sgr-1" }), "nothing deleted");
 
-        Assert.That(() => LoadTrail(trail, ReaderOptions.Default with { Strict = true }), Throws.TypeOf<LogFormatException>());
+        Assert.That(() => TrailFolder.Load(trail, reader: ReaderOptions.Default with { Strict = true }), Throws.TypeOf<LogFormatException>());
     }
 
     [Test]
@@ -180,7 +180,7 @@ public sealed class DeleteSecurityGroupByNameTests
                 """{"requestId":"r","_return":true,"securityGroupRuleSet":{"items":[{"groupId":"sg-0web","securityGroupRuleId":"sgr-1","isEgress":false,"ipProtocol":"tcp","fromPort":80,"toPort":80,"cidrIpv4":"0.0.0.0/0"}]}}""", "2024-01-01T00:00:01Z"),
             Rec("e3", "DeleteSecurityGroup", """{"groupName":"web"}""", time: "2024-01-01T00:01:00Z", error: "Client.DependencyViolation"),
             Rec("e4", "DeleteSecurityGroup", """{"groupName":"nobody"}""", time: "2024-01-01T00:01:01Z", error: "Client.InvalidGroup.NotFound"));
-        Workspace ws = LoadTrail(trail);
+        Workspace ws = TrailFolder.Load(trail);
 
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
         Assert.That(Investigations.UnusedGroups(ws.Index).Single().IngressRuleIds, Is.EqualTo(new[] { "sgr-1" }));
@@ -201,29 +201,10 @@ public sealed class DeleteSecurityGroupByNameTests
             Rec("e2", "AuthorizeSecurityGroupIngress", """{"groupId":"sg-0trail","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":80,"toPort":80,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}""",
                 """{"requestId":"r","_return":true,"securityGroupRuleSet":{"items":[{"groupId":"sg-0trail","securityGroupRuleId":"sgr-1","isEgress":false,"ipProtocol":"tcp","fromPort":80,"toPort":80,"cidrIpv4":"0.0.0.0/0"}]}}""", "2024-01-01T00:00:01Z"),
             Rec("e3-delete", "DeleteSecurityGroup", """{"groupName":"web"}""", """{"requestId":"r","_return":true}""", "2024-01-01T00:01:00Z"));
-        Workspace ws = LoadTrail(trail, snapshot: Snapshot);
+        Workspace ws = TrailFolder.Load(trail, snapshot: Snapshot);
 
         InputProblem problem = ws.Diagnostics.Files.Single(f => f.Path.EndsWith("trail.json", StringComparison.Ordinal)).Samples.Single();
         Assert.That(problem.Message, Does.Contain("e3-delete").And.Contain("candidates sg-0snap, sg-0trail"));
         Assert.That(Investigations.UnusedGroups(ws.Index).Select(g => g.GroupId), Is.EqualTo(new[] { "sg-0snap", "sg-0trail" }), "nothing deleted");
-    }
-
-    private static Workspace LoadTrail(string trail, ReaderOptions? reader = null, string? snapshot = null)
-    {
-        string dir = Directory.CreateTempSubdirectory("flowcorrelator-sgname-").FullName;
-        try
-        {
-            if (snapshot is not null)
-            {
-                File.WriteAllText(Path.Combine(dir, "describe.json"), snapshot);
-            }
-
-            File.WriteAllText(Path.Combine(dir, "trail.json"), trail);
-            return Workspace.Load([dir], WorkspaceOptions.Default with { WarmUp = false, Reader = reader ?? ReaderOptions.Default });
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
     }
 }

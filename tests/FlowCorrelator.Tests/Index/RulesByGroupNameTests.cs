@@ -37,7 +37,7 @@ public sealed class RulesByGroupNameTests
             Create("e3", "idle", "sg-0idle", null, 12),
             Rec("e4-ssh", "AuthorizeSecurityGroupIngress", $$"""{"groupName":"WEB",{{SshFromWorld}}}""", Ok, Time(20)), // names ignore case in EC2
             Rec("e5-rdp", "AuthorizeSecurityGroupIngress", """{"groupName":"idle","ipProtocol":"tcp","fromPort":3389,"toPort":3389,"cidrIp":"0.0.0.0/0"}""", Ok, Time(21)));
-        Workspace ws = LoadTrail(trail, Snapshot);
+        Workspace ws = TrailFolder.Load(trail, Snapshot);
 
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
 
@@ -71,7 +71,7 @@ public sealed class RulesByGroupNameTests
             AuthorizeSsh("e3", "sg-0custom", "sgr-custom", 12),
             AuthorizeSsh("e4", "sg-0default", "sgr-default", 13),
             Rec("e5-revoke", "RevokeSecurityGroupIngress", """{"groupName":"web","ipProtocol":"tcp","fromPort":22,"toPort":22,"cidrIp":"0.0.0.0/0"}""", Ok, Time(50)));
-        Workspace ws = LoadTrail(trail, Snapshot);
+        Workspace ws = TrailFolder.Load(trail, Snapshot);
 
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
         RuleChange removed = Investigations.RuleChanges(ws.Index).Single(r => r.EventId == "e5-revoke");
@@ -98,7 +98,7 @@ public sealed class RulesByGroupNameTests
             AuthorizeSsh("e2", "sg-0trail", "sgr-trail", 11),
             Rec("e3-authorize", "AuthorizeSecurityGroupIngress", """{"groupName":"web","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":3389,"toPort":3389,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}""", Ok, Time(20)),
             Rec("e4-revoke", "RevokeSecurityGroupIngress", $$"""{"groupName":"web",{{SshFromWorld}}}""", Ok, Time(30)));
-        Workspace ws = LoadTrail(trail, Snapshot);
+        Workspace ws = TrailFolder.Load(trail, Snapshot);
 
         FileReport report = ws.Diagnostics.Files.Single(f => f.Path.EndsWith("trail.json", StringComparison.Ordinal));
         Assert.That(report.Samples.Select(p => p.Reason), Is.EqualTo(new[] { ProblemReason.Unresolved, ProblemReason.Unresolved }));
@@ -111,7 +111,7 @@ public sealed class RulesByGroupNameTests
         Assert.That(ws.Index.Statistics.Ignored, Is.EqualTo(2));
         Assert.That(ws.Index.History.Where(h => h.EventId == "e3-authorize").Select(h => h.ResourceId), Is.EqualTo(new[] { "sg-0snap", "sg-0trail" }), "the timeline of each candidate says so");
 
-        Assert.That(() => LoadTrail(trail, Snapshot, ReaderOptions.Default with { Strict = true }), Throws.TypeOf<LogFormatException>());
+        Assert.That(() => TrailFolder.Load(trail, Snapshot, ReaderOptions.Default with { Strict = true }), Throws.TypeOf<LogFormatException>());
     }
 
     [Test]
@@ -120,7 +120,7 @@ public sealed class RulesByGroupNameTests
         string trail = Records(
             Create("e1", "web", "sg-0web", "vpc-1", 10),
             Rec("e2-authorize", "AuthorizeSecurityGroupIngress", $$"""{"groupName":"web",{{SshFromWorld}}}""", Ok, Time(20)));
-        Workspace ws = LoadTrail(trail);
+        Workspace ws = TrailFolder.Load(trail);
 
         InputProblem problem = ws.Diagnostics.Files.Single(f => f.Path.EndsWith("trail.json", StringComparison.Ordinal)).Samples.Single();
         Assert.That(problem.Reason, Is.EqualTo(ProblemReason.Unresolved));
@@ -143,7 +143,7 @@ public sealed class RulesByGroupNameTests
 
             // Without a group id in the response the name decides: this one is the default-VPC group's.
             Rec("e5-authorize", "AuthorizeSecurityGroupIngress", $$"""{"groupName":"web",{{SshFromWorld}}}""", Ok, Time(40)));
-        Workspace ws = LoadTrail(trail);
+        Workspace ws = TrailFolder.Load(trail);
 
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
         Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.EventId, r.GroupId, r.RuleId, r.Change)), Is.EqualTo(new[]
@@ -165,7 +165,7 @@ public sealed class RulesByGroupNameTests
             Rec("e4-failed", "RevokeSecurityGroupIngress", $$"""{"groupName":"web",{{SshFromWorld}}}""", time: Time(31), error: "Client.UnauthorizedOperation"),
             Rec("e5-dry", "AuthorizeSecurityGroupIngress", """{"groupName":"web","ipProtocol":"tcp","fromPort":3389,"toPort":3389,"cidrIp":"0.0.0.0/0"}""", time: Time(32), error: "Client.DryRunOperation"),
             Rec("e6-failed", "AuthorizeSecurityGroupIngress", """{"groupName":"nobody","ipProtocol":"tcp","fromPort":80,"toPort":80,"cidrIp":"0.0.0.0/0"}""", time: Time(33), error: "Client.InvalidGroup.NotFound"));
-        Workspace ws = LoadTrail(trail);
+        Workspace ws = TrailFolder.Load(trail);
 
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
         Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.EventId, r.GroupId)), Is.EqualTo(new[] { ("e2", "sg-0default") }));
@@ -236,23 +236,4 @@ public sealed class RulesByGroupNameTests
     private static string AuthorizeSsh(string eventId, string groupId, string ruleId, int seconds) =>
         Rec(eventId, "AuthorizeSecurityGroupIngress", $$"""{"groupId":"{{groupId}}",{{SshFromWorld}}}""",
             $$$"""{"requestId":"r","_return":true,"securityGroupRuleSet":{"items":[{"groupId":"{{{groupId}}}","securityGroupRuleId":"{{{ruleId}}}","isEgress":false,"ipProtocol":"tcp","fromPort":22,"toPort":22,"cidrIpv4":"0.0.0.0/0"}]}}""", Time(seconds));
-
-    private static Workspace LoadTrail(string trail, string? snapshot = null, ReaderOptions? reader = null)
-    {
-        string dir = Directory.CreateTempSubdirectory("flowcorrelator-sgname-rules-").FullName;
-        try
-        {
-            if (snapshot is not null)
-            {
-                File.WriteAllText(Path.Combine(dir, "describe.json"), snapshot);
-            }
-
-            File.WriteAllText(Path.Combine(dir, "trail.json"), trail);
-            return Workspace.Load([dir], WorkspaceOptions.Default with { WarmUp = false, Reader = reader ?? ReaderOptions.Default });
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
 }
