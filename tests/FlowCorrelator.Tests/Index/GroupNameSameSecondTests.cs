@@ -8,6 +8,11 @@ using static FlowCorrelator.Tests.TestData.Events;
 
 namespace FlowCorrelator.Tests.Index;
 
+/// <summary>
+/// A call that names a group only by name in the second a group of that name is created (EC2 refuses a second group of
+/// one name in a VPC, so the older group is the one meant), and reporting such unresolved events when two inputs share
+/// a file name.
+/// </summary>
 public sealed class GroupNameSameSecondTests
 {
     /// <summary>
