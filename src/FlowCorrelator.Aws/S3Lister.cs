@@ -13,7 +13,7 @@ namespace FlowCorrelator.Aws;
 /// prefixes that can matter. Anything that does not follow a layout is listed fully, so pruning never hides data.
 /// </summary>
 /// <remarks>
-/// Layouts (FORMATS.md A.6, B.1):
+/// Layouts (docs/formats.md A.6, B.1):
 /// <c>…/AWSLogs/[o-id/]&lt;account&gt;/{vpcflowlogs|CloudTrail}/&lt;region&gt;/YYYY/MM/DD/[HH/]</c> and
 /// <c>…/AWSLogs/aws-account-id=&lt;a&gt;/aws-service=vpcflowlogs/aws-region=&lt;r&gt;/year=YYYY/month=MM/day=DD/[hour=HH/]</c>.
 /// Date folders are delivery times, so flow logs are padded for late delivery and CloudTrail keeps everything up to
@@ -117,7 +117,7 @@ internal sealed class S3Lister(IAmazonS3 client, S3SourceOptions options, string
         "aws-service=vpcflowlogs" => Regions(w, prefix, Service.FlowLogs, hive: true),
         // Insight files share CloudTrail's layout and delivery-time folders.
         "CloudTrail" or "CloudTrail-Insight" => Regions(w, prefix, Service.CloudTrail, hive: false),
-        // Digests are integrity records, not events (FORMATS.md B.1): not listed at all.
+        // Digests are integrity records, not events (docs/formats.md B.1): not listed at all.
         "CloudTrail-Digest" => null,
         _ => Flat(w, prefix),
     };

@@ -107,7 +107,7 @@ internal static class FlowFileWriter
         Text,
     }
 
-    /// <summary>AWS Parquet types (FORMATS.md A.3): packets, bytes, start, end are INT64; other numbers INT32; the rest STRING.</summary>
+    /// <summary>AWS Parquet types (docs/formats.md A.3): packets, bytes, start, end are INT64; other numbers INT32; the rest STRING.</summary>
     private static ColumnKind ColumnType(FlowField field) => field switch
     {
         FlowField.Packets or FlowField.Bytes or FlowField.Start or FlowField.End => ColumnKind.Int64,

@@ -67,7 +67,7 @@ internal sealed class WorldModel
 internal sealed record TrapFlow(long Start, string EniId, uint Src, int DstPort);
 
 /// <summary>
-/// Writes the scenario's story as CloudTrail events (JSON in the real EC2 shapes of FORMATS.md B.6) and, for each
+/// Writes the scenario's story as CloudTrail events (JSON in the real EC2 shapes of docs/formats.md B.6) and, for each
 /// successful one, the typed state changes it causes. Both come from the same call, so they cannot disagree.
 /// </summary>
 internal sealed class WorldBuilder

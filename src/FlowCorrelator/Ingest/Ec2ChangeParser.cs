@@ -5,7 +5,7 @@ using static FlowCorrelator.Ingest.JsonShapes;
 namespace FlowCorrelator.Ingest;
 
 /// <summary>
-/// Turns the request and response of a successful EC2 call into a typed <see cref="Ec2Change"/> (FORMATS.md B.4–B.6).
+/// Turns the request and response of a successful EC2 call into a typed <see cref="Ec2Change"/> (docs/formats.md B.4–B.6).
 /// Never throws for shape problems: it returns a message instead, and the caller keeps the event without a change.
 /// </summary>
 internal static class Ec2ChangeParser
@@ -586,7 +586,7 @@ internal static class Ec2ChangeParser
         string ruleGroup = groupId ?? string.Empty;
         List<SecurityGroupRuleSpec> rules = RequestPermissions(request, ruleGroup, isEgress, ref problem);
 
-        // Permissions AWS did not find were not revoked (FORMATS.md B.6): drop them.
+        // Permissions AWS did not find were not revoked (docs/formats.md B.6): drop them.
         string? ignored = null;
         List<SecurityGroupRuleSpec> unknown = RequestPermissions(
             TryGet(response, "unknownIpPermissionSet", out JsonElement set) ? Wrap(set) : default, ruleGroup, isEgress, ref ignored);

@@ -2,7 +2,7 @@ using FlowCorrelator.Ingest;
 
 namespace FlowCorrelator.Tests.Ingest;
 
-/// <summary>One test per EC2 event shape of FORMATS.md B.6, including the tolerated variants.</summary>
+/// <summary>One test per EC2 event shape of docs/formats.md B.6, including the tolerated variants.</summary>
 public sealed partial class CloudTrailReaderTests
 {
     internal const string RunRequest = """

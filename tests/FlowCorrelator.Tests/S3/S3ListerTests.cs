@@ -7,7 +7,7 @@ namespace FlowCorrelator.Tests.S3;
 /// Pins how an S3 location is walked, against a real S3-compatible server (see <see cref="S3Server"/>): for every
 /// layout (plain, Hive-compatible, organisation trails, unknown folders above <c>AWSLogs/</c>, hourly partitions,
 /// folders that follow no layout) and every pruning rule, the exact ListObjectsV2 requests in order and the exact keys
-/// in order. The expectations are written out from the rules in FORMATS.md A.6/B.1 and the S3Lister remarks.
+/// in order. The expectations are written out from the rules in docs/formats.md A.6/B.1 and the S3Lister remarks.
 /// These walks make one request at a time (<see cref="S3SourceOptions.MaxConcurrentListings"/> = 1), so the requests
 /// arrive in walk order; S3ListerTests.Concurrency.cs shows that more at once changes neither the keys, nor their
 /// order, nor the requests made.
