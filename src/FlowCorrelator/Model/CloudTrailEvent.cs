@@ -1,4 +1,4 @@
-namespace FlowCorrelator;
+namespace FlowCorrelator.Model;
 
 /// <summary>
 /// One CloudTrail record, reduced to what the engine uses: identity, time, actor, outcome, and — for the EC2 calls

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace FlowCorrelator;
+namespace FlowCorrelator.Model;
 
 /// <summary>A tag (key and value; value may be null in DeleteTags, meaning any value).</summary>
 public readonly record struct Tag(string Key, string? Value);

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 
-namespace FlowCorrelator;
+namespace FlowCorrelator.Model;
 
 /// <summary>
 /// A network interface id (<c>eni-0a1b…</c>) as a 16-byte value, so that flow records carry no strings and the

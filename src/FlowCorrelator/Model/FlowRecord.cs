@@ -1,4 +1,4 @@
-namespace FlowCorrelator;
+namespace FlowCorrelator.Model;
 
 /// <summary>What the security group / network ACL did with the flow.</summary>
 public enum FlowAction : byte

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
-namespace FlowCorrelator;
+namespace FlowCorrelator.Model;
 
 /// <summary>
 /// An IPv4 or IPv6 address as a 16-byte value. IPv4 addresses are stored IPv4-mapped (<c>::ffff:a.b.c.d</c>),

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace FlowCorrelator;
+namespace FlowCorrelator.Model;
 
 /// <summary>
 /// A CIDR block (IPv4 or IPv6), held as the inclusive range [<see cref="First"/>, <see cref="Last"/>] of
