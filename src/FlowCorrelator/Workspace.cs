@@ -135,7 +135,7 @@ public sealed class Workspace
         {
             if (reader.Strict)
             {
-                throw new LogFormatException(problem);
+                ThrowHelper.ThrowLogFormat(problem);
             }
 
             if (!reports.TryGetValue(problem.Path, out FileReport? report))

@@ -1,6 +1,4 @@
 using System.Collections;
-using System.Diagnostics.CodeAnalysis;
-using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 
@@ -116,24 +114,17 @@ public sealed class CloudTrailReader
         LogInput[] all = [.. inputs];
         var perFile = new List<CloudTrailEvent>[all.Length];
         var reports = new FileReport[all.Length];
-        int[] schedule = [.. Enumerable.Range(0, all.Length).OrderByDescending(i => all[i].Length ?? 0).ThenBy(i => all[i].Name, StringComparer.Ordinal)];
-        try
-        {
-            Parallel.ForEach(
-                schedule,
-                new ParallelOptions { MaxDegreeOfParallelism = Options.MaxParallelism, CancellationToken = cancellationToken },
-                i =>
-                {
-                    var events = new List<CloudTrailEvent>();
-                    reports[i] = Read(all[i], events.Add, cancellationToken);
-                    perFile[i] = events;
-                    diagnostics.Add(reports[i]);
-                });
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions[0] is LogFormatException or OperationCanceledException)
-        {
-            ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
-        }
+        ParallelRead.ForEach(
+            all,
+            Options.MaxParallelism,
+            i =>
+            {
+                var events = new List<CloudTrailEvent>();
+                reports[i] = Read(all[i], events.Add, cancellationToken);
+                perFile[i] = events;
+                diagnostics.Add(reports[i]);
+            },
+            cancellationToken);
 
         // Merge in a fixed order so that the kept copy of a duplicate does not depend on thread timing.
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -167,28 +158,8 @@ public sealed class CloudTrailReader
             reports);
     }
 
-    private void Fail(FileReport report, ProblemReason reason, long offset, string message)
-    {
-        var problem = new InputProblem(report.Path, 0, offset, reason, message, null);
-        report.Fail(problem);
-        if (Options.Strict)
-        {
-            ThrowStrict(problem);
-        }
-    }
-
-    private void Problem(FileReport report, long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt)
-    {
-        var problem = new InputProblem(report.Path, 0, offset, reason, message, excerpt.IsEmpty ? null : InputProblem.MakeExcerpt(excerpt));
-        report.AddProblem(problem);
-        if (Options.Strict)
-        {
-            ThrowStrict(problem);
-        }
-    }
-
-    [DoesNotReturn]
-    private static void ThrowStrict(InputProblem problem) => throw new LogFormatException(problem);
+    private void Fail(FileReport report, ProblemReason reason, long offset, string message) =>
+        new ProblemSink(report, Options).Fail(offset, reason, message);
 
     /// <summary>
     /// Whether a reader exception is about the nesting limit rather than syntax. STJ reports both as JsonException; its
@@ -213,6 +184,7 @@ public sealed class CloudTrailReader
         // cut out whole and reported as TooDeep rather than breaking the surrounding container.
         private readonly int _cutDepth = Math.Max(owner.Options.MaxJsonDepth * 4, 256);
         private readonly List<string> _containers = [];
+        private readonly ProblemSink _problems = new(report, owner.Options);
         private int _topLevelValues;
 
         public void Run()
@@ -821,10 +793,9 @@ public sealed class CloudTrailReader
             }
         }
 
-        private void Problem(long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt)
-        {
-            owner.Problem(report, offset, reason, message, excerpt);
-        }
+        /// <summary>A record-level problem; CloudTrail positions are byte offsets only, and an empty excerpt is none.</summary>
+        private void Problem(long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt) =>
+            _problems.Add(0, offset, reason, message, excerpt.IsEmpty ? null : InputProblem.MakeExcerpt(excerpt));
     }
 }
 

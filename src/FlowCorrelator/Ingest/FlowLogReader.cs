@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -73,36 +71,15 @@ public sealed class FlowLogReader
         ArgumentNullException.ThrowIfNull(createSink);
         ArgumentNullException.ThrowIfNull(completeSink);
         ArgumentNullException.ThrowIfNull(diagnostics);
-        LogInput[] ordered = [.. inputs.OrderByDescending(i => i.Length ?? 0).ThenBy(i => i.Name, StringComparer.Ordinal)];
+        LogInput[] all = [.. inputs];
         var gate = new Lock();
-        try
-        {
-            ReadAllCore(ordered, createSink, completeSink, diagnostics, progress, gate, cancellationToken);
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions.All(e => e is LogFormatException or OperationCanceledException))
-        {
-            // Strict mode stops at the first problem: surface that problem, not the parallel loop's wrapper.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions.OfType<LogFormatException>().FirstOrDefault() ?? ex.InnerExceptions[0]).Throw();
-        }
-    }
-
-    private void ReadAllCore<TSink>(
-        LogInput[] ordered,
-        Func<TSink> createSink,
-        Action<TSink> completeSink,
-        IngestDiagnostics diagnostics,
-        IProgress<FileReport>? progress,
-        Lock gate,
-        CancellationToken cancellationToken)
-        where TSink : IFlowRecordSink
-    {
-        Parallel.ForEach(
-            Partitioner.Create(ordered, EnumerablePartitionerOptions.NoBuffering),
-            new ParallelOptions { MaxDegreeOfParallelism = Options.MaxParallelism, CancellationToken = cancellationToken },
+        ParallelRead.ForEach(
+            all,
+            Options.MaxParallelism,
             createSink,
-            (input, _, sink) =>
+            (i, sink) =>
             {
-                FileReport report = Read(input, sink, cancellationToken);
+                FileReport report = Read(all[i], sink, cancellationToken);
                 diagnostics.Add(report);
                 progress?.Report(report);
                 return sink;
@@ -113,7 +90,8 @@ public sealed class FlowLogReader
                 {
                     completeSink(sink);
                 }
-            });
+            },
+            cancellationToken);
     }
 
     /// <summary>
@@ -554,28 +532,11 @@ public sealed class FlowLogReader
         return column >= 0 && column < Math.Min(n, fields.Length) ? line[fields[column]] : default;
     }
 
-    private void Problem(FileReport report, long line, long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt)
-    {
-        var problem = new InputProblem(report.Path, line, offset, reason, message, InputProblem.MakeExcerpt(excerpt));
-        report.AddProblem(problem);
-        if (Options.Strict)
-        {
-            ThrowStrict(problem);
-        }
-    }
+    private void Problem(FileReport report, long line, long offset, ProblemReason reason, string message, ReadOnlySpan<byte> excerpt) =>
+        new ProblemSink(report, Options).Add(line, offset, reason, message, excerpt);
 
-    private void Fail(FileReport report, ProblemReason reason, long offset, string message)
-    {
-        var problem = new InputProblem(report.Path, 0, offset, reason, message, null);
-        report.Fail(problem);
-        if (Options.Strict)
-        {
-            ThrowStrict(problem);
-        }
-    }
-
-    [DoesNotReturn]
-    private static void ThrowStrict(InputProblem problem) => throw new LogFormatException(problem);
+    private void Fail(FileReport report, ProblemReason reason, long offset, string message) =>
+        new ProblemSink(report, Options).Fail(offset, reason, message);
 
     /// <summary>Ends reading a file after a fatal, already-reported problem.</summary>
     internal sealed class StopReadingException : Exception;

@@ -195,23 +195,11 @@ internal static class ParquetFlowReader
         string message = badColumn >= 0
             ? $"invalid {schema.Names[badColumn]} '{values[badColumn] ?? "-"}' (row group {group})"
             : $"{reason} (row group {group})";
-        var problem = new InputProblem(report.Path, rowNumber, 0, reason, message, InputProblem.MakeExcerpt(Encoding.UTF8.GetBytes(excerpt.ToString())));
-        report.AddProblem(problem);
-        if (options.Strict)
-        {
-            throw new LogFormatException(problem);
-        }
+        new ProblemSink(report, options).Add(rowNumber, 0, reason, message, Encoding.UTF8.GetBytes(excerpt.ToString()));
     }
 
-    private static void Fail(FileReport report, ReaderOptions options, ProblemReason reason, string message)
-    {
-        var problem = new InputProblem(report.Path, 0, 0, reason, message, null);
-        report.Fail(problem);
-        if (options.Strict)
-        {
-            throw new LogFormatException(problem);
-        }
-    }
+    private static void Fail(FileReport report, ReaderOptions options, ProblemReason reason, string message) =>
+        new ProblemSink(report, options).Fail(0, reason, message);
 
     private enum ColumnKind
     {

@@ -416,23 +416,10 @@ public sealed class SnapshotReader
         }
     }
 
-    private void Problem(FileReport report, string message)
-    {
-        var problem = new InputProblem(report.Path, 0, 0, ProblemReason.InvalidRecord, message, null);
-        report.AddProblem(problem);
-        if (Options.Strict)
-        {
-            throw new LogFormatException(problem);
-        }
-    }
+    /// <summary>A describe-* item that could not be read (snapshot problems carry no position: the file is one document).</summary>
+    private void Problem(FileReport report, string message) =>
+        new ProblemSink(report, Options).Add(0, 0, ProblemReason.InvalidRecord, message, (string?)null);
 
-    private void Fail(FileReport report, ProblemReason reason, long offset, string message)
-    {
-        var problem = new InputProblem(report.Path, 0, offset, reason, message, null);
-        report.Fail(problem);
-        if (Options.Strict)
-        {
-            throw new LogFormatException(problem);
-        }
-    }
+    private void Fail(FileReport report, ProblemReason reason, long offset, string message) =>
+        new ProblemSink(report, Options).Fail(offset, reason, message);
 }
