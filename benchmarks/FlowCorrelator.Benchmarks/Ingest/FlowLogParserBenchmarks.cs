@@ -101,7 +101,7 @@ public class FlowLogParserBenchmarks
         Span<Range> fields = _fields;
         foreach ((int start, int length) in _lineRanges)
         {
-            if (FlowLineParser.Parse(text.Slice(start, length), columns, fields, out _, out FlowRecord record, out _, out _) == LineOutcome.Record)
+            if (FlowLineParser.Parse(text.Slice(start, length), columns, fields, out FlowRecord record).Outcome == LineOutcome.Record)
             {
                 sum += record.Bytes;
             }

@@ -453,8 +453,8 @@ public sealed class FlowLogReader
 
         // The block scanner takes almost every default-v2 line; what reaches here (first lines, lines that end near the
         // end of a read, odd lines, other layouts) is rare enough for the general parser.
-        LineOutcome outcome = FlowLineParser.Parse(line, state.Columns, fields, out int count, out FlowRecord record, out ProblemReason reason, out int badColumn);
-        switch (outcome)
+        LineParseResult result = FlowLineParser.Parse(line, state.Columns, fields, out FlowRecord record);
+        switch (result.Outcome)
         {
             case LineOutcome.Record:
                 report.Records++;
@@ -470,13 +470,13 @@ public sealed class FlowLogReader
                     }
                 }
 
-                sink.OnRecord(record, new FlowLine(state.Schema, line, fields[..count], lineNumber));
+                sink.OnRecord(record, new FlowLine(state.Schema, line, fields[..result.FieldCount], lineNumber));
                 return;
             case LineOutcome.Blank:
                 report.Blank++;
                 return;
             default:
-                HandleMalformed(line, offset, lineNumber, ref state, report, sink, count, reason, badColumn);
+                HandleMalformed(line, offset, lineNumber, ref state, report, sink, result.FieldCount, result.Reason, result.BadColumn);
                 return;
         }
     }

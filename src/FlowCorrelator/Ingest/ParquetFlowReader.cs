@@ -115,8 +115,8 @@ internal static class ParquetFlowReader
                 {
                     rowNumber++;
                     row.Fill(r);
-                    LineOutcome outcome = FlowLineParser.ParseFields(row.Text, fields, row.Fields, out FlowRecord record, out ProblemReason reason, out int badColumn);
-                    if (outcome == LineOutcome.Record)
+                    LineParseResult result = FlowLineParser.ParseFields(row.Text, fields, row.Fields, out FlowRecord record);
+                    if (result.Outcome == LineOutcome.Record)
                     {
                         report.Records++;
                         if (record.LogStatus == FlowLogStatus.NoData)
@@ -134,7 +134,7 @@ internal static class ParquetFlowReader
                     else
                     {
                         values.Row = r;
-                        Malformed(report, options, schema, values, rowNumber, g, reason, badColumn);
+                        Malformed(report, options, schema, values, rowNumber, g, result.Reason, result.BadColumn);
                     }
                 }
             }

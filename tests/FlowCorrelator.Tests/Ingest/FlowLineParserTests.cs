@@ -24,7 +24,7 @@ public sealed class FlowLineParserTests
             string text = string.Join('.', Enumerable.Range(0, count).Select(_ => random.Next(3) == 0 ? octets[random.Next(octets.Length)] : random.Next(256).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             byte[] buffer = Encoding.ASCII.GetBytes("2 111 eni " + text + " 10.0.0.1 443 22 6 1 40 1700000000");
             bool general = IpAddr.TryParseV4(Encoding.ASCII.GetBytes(text), out uint expected);
-            bool fast = FlowLineParser.TryV4InBuffer(buffer, 10, 10 + text.Length, shuffle, out uint actual);
+            bool fast = SimdFieldReader.TryV4InBuffer(buffer, 10, 10 + text.Length, shuffle, out uint actual);
             Assert.That(fast, Is.EqualTo(general), text);
             if (fast)
             {
@@ -53,7 +53,7 @@ public sealed class FlowLineParserTests
             string text = new(digits);
             byte[] buffer = Encoding.ASCII.GetBytes("2 111 eni " + text + " 443 22");
             bool general = text.All(char.IsAsciiDigit);
-            bool fast = FlowLineParser.SwarDigits(buffer, 10, 10 + text.Length, vector, out ulong actual);
+            bool fast = SimdFieldReader.SwarDigits(buffer, 10, 10 + text.Length, vector, out ulong actual);
             Assert.That(fast, Is.EqualTo(general), text);
             if (fast)
             {

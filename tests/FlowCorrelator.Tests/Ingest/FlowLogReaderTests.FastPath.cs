@@ -60,16 +60,16 @@ public sealed partial class FlowLogReaderTests
             }
 
             var fields = new Range[FlowLogSchema.MaxColumns];
-            LineOutcome outcome = FlowLineParser.Parse(line, columns, fields, out int count, out FlowRecord record, out ProblemReason reason, out _);
-            if (outcome == LineOutcome.Record)
+            LineParseResult result = FlowLineParser.Parse(line, columns, fields, out FlowRecord record);
+            if (result.Outcome == LineOutcome.Record)
             {
                 expectedRecords.Add(record);
-                expectedTexts.Add([.. fields.Take(count).Select(r => Encoding.UTF8.GetString(line[r])).Select(t => t == "-" ? null : t)]);
+                expectedTexts.Add([.. fields.Take(result.FieldCount).Select(r => Encoding.UTF8.GetString(line[r])).Select(t => t == "-" ? null : t)]);
                 expectedLines.Add(i + 1);
             }
-            else if (outcome == LineOutcome.Malformed)
+            else if (result.Outcome == LineOutcome.Malformed)
             {
-                expectedProblems.Add((i + 1, reason));
+                expectedProblems.Add((i + 1, result.Reason));
             }
         }
 
@@ -134,14 +134,14 @@ public sealed partial class FlowLogReaderTests
             long blank = 0;
             for (int i = 0; i < lines.Count; i++)
             {
-                LineOutcome outcome = FlowLineParser.Parse(Encoding.UTF8.GetBytes(lines[i]), FlowLineParser.DefaultV2Columns, new Range[FlowLogSchema.MaxColumns], out _, out FlowRecord record, out ProblemReason reason, out _);
-                if (outcome == LineOutcome.Record)
+                LineParseResult result = FlowLineParser.Parse(Encoding.UTF8.GetBytes(lines[i]), FlowLineParser.DefaultV2Columns, new Range[FlowLogSchema.MaxColumns], out FlowRecord record);
+                if (result.Outcome == LineOutcome.Record)
                 {
                     expectedRecords.Add(record);
                 }
-                else if (outcome == LineOutcome.Malformed)
+                else if (result.Outcome == LineOutcome.Malformed)
                 {
-                    expectedProblems.Add((i + 1, reason));
+                    expectedProblems.Add((i + 1, result.Reason));
                 }
                 else
                 {
