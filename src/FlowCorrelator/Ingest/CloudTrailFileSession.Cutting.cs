@@ -37,7 +37,7 @@ internal sealed partial class CloudTrailFileSession
             catch (JsonException ex)
             {
                 error = ex.Message;
-                return CloudTrailReader.IsDepthError(ex) ? CaptureStatus.TooDeep : CaptureStatus.Invalid;
+                return JsonDepthLimit.WasExceeded(window.Available, final, _cutDepth, ex) ? CaptureStatus.TooDeep : CaptureStatus.Invalid;
             }
 
             if (!window.More())

@@ -77,14 +77,18 @@ internal sealed partial class CloudTrailFileSession
                 return;
             }
 
+            string text = string.Empty;
             try
             {
-                using JsonDocument inner = JsonDocument.Parse(embedded.GetString() ?? string.Empty, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+                text = embedded.GetString() ?? string.Empty;
+                using JsonDocument inner = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
                 Emit(inner.RootElement, offset, excerpt);
             }
             catch (JsonException ex)
             {
-                Problem(offset, CloudTrailReader.IsDepthError(ex) ? ProblemReason.TooDeep : ProblemReason.InvalidJson, "CloudTrailEvent string: " + ex.Message, excerpt);
+                // The document was read as UTF-8; the string converted the same way (it converted once already) gives the same bytes.
+                bool tooDeep = JsonDepthLimit.WasExceeded(Encoding.UTF8.GetBytes(text), isFinalBlock: true, options.MaxJsonDepth, ex);
+                Problem(offset, tooDeep ? ProblemReason.TooDeep : ProblemReason.InvalidJson, "CloudTrailEvent string: " + ex.Message, excerpt);
             }
 
             return;

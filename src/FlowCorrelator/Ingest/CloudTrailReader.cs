@@ -159,13 +159,6 @@ public sealed class CloudTrailReader
 
     private void Fail(FileReport report, ProblemReason reason, long offset, string message) =>
         new ProblemSink(report, Options).Fail(offset, reason, message);
-
-    /// <summary>
-    /// Whether a reader exception is about the nesting limit rather than syntax. STJ reports both as JsonException; its
-    /// limit messages name the "maximum" depth, while a cut-off document says "Expected depth to be zero".
-    /// </summary>
-    internal static bool IsDepthError(JsonException ex) =>
-        ex.Message.Contains("maximum", StringComparison.OrdinalIgnoreCase) && ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>

@@ -102,17 +102,22 @@ public sealed class SnapshotReader
     private BaselineSnapshot? ReadSnapshot(LogInput input, FileReport report, CancellationToken cancellationToken, out HashSet<string> synthesisedGroups)
     {
         synthesisedGroups = new HashSet<string>(StringComparer.Ordinal);
+
+        // Buffered here rather than inside JsonDocument.Parse(Stream), which buffers the whole document too: a
+        // JsonException is then told apart (depth limit or invalid JSON) by reading the same bytes again.
+        using var buffer = new MemoryStream();
         try
         {
             using Stream raw = input.Open(cancellationToken);
             using Stream text = InputDecoder.OpenText(raw, Options, out InputEncoding encoding);
             report.Format = encoding == InputEncoding.Gzip ? "gzip json" : "json";
-            using JsonDocument document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = Options.MaxJsonDepth });
+            text.CopyTo(buffer);
+            using JsonDocument document = JsonDocument.Parse(Document(buffer), new JsonDocumentOptions { MaxDepth = Options.MaxJsonDepth });
             return Build(document.RootElement, report, synthesisedGroups);
         }
         catch (JsonException ex)
         {
-            ProblemReason reason = CloudTrailReader.IsDepthError(ex) ? ProblemReason.TooDeep : ProblemReason.InvalidJson;
+            ProblemReason reason = JsonDepthLimit.WasExceeded(Document(buffer).Span, isFinalBlock: true, Options.MaxJsonDepth, ex) ? ProblemReason.TooDeep : ProblemReason.InvalidJson;
             Fail(report, reason, ex.BytePositionInLine ?? 0, ex.Message);
         }
         catch (InflateLimitException ex)
@@ -133,6 +138,13 @@ public sealed class SnapshotReader
         }
 
         return null;
+    }
+
+    /// <summary>The buffered document, without the UTF-8 byte order mark that <c>JsonDocument.Parse(Stream)</c> skips too.</summary>
+    private static ReadOnlyMemory<byte> Document(MemoryStream buffer)
+    {
+        ReadOnlyMemory<byte> bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
     }
 
     private BaselineSnapshot? Build(JsonElement root, FileReport report, HashSet<string> synthesisedGroups)
