@@ -12,32 +12,15 @@ internal enum LineOutcome : byte
 }
 
 /// <summary>
-/// What parsing one line (or Parquet row) found besides the record: the outcome, how many fields the line has, and
-/// for a malformed line why and in which column. A failure is a value (Kestrel's <c>HttpParseResult</c>); the reader
-/// turns it into a problem with the line's position.
+/// What parsing one line (or Parquet row) found besides the record. A failure is a value (Kestrel's
+/// <c>HttpParseResult</c>); the reader turns it into a problem with the line's position.
 /// </summary>
-internal readonly struct LineParseResult
+/// <param name="Outcome">A record, a blank line, or a malformed one.</param>
+/// <param name="FieldCount">Fields found: 0 for a blank line, the split buffer's length + 1 when the line has more.</param>
+/// <param name="Reason">Why a malformed line is malformed; <c>default</c> otherwise.</param>
+/// <param name="BadColumn">The malformed line's offending column; -1 for a wrong field count, and for the other outcomes.</param>
+internal readonly record struct LineParseResult(LineOutcome Outcome, int FieldCount, ProblemReason Reason, int BadColumn)
 {
-    private LineParseResult(LineOutcome outcome, int fieldCount, ProblemReason reason, int badColumn)
-    {
-        Outcome = outcome;
-        FieldCount = fieldCount;
-        Reason = reason;
-        BadColumn = badColumn;
-    }
-
-    /// <summary>A record, a blank line, or a malformed one.</summary>
-    public LineOutcome Outcome { get; }
-
-    /// <summary>Fields found: 0 for a blank line, the split buffer's length + 1 when the line has more.</summary>
-    public int FieldCount { get; }
-
-    /// <summary>Why a malformed line is malformed; <c>default</c> otherwise.</summary>
-    public ProblemReason Reason { get; }
-
-    /// <summary>The malformed line's offending column; -1 for a wrong field count, and for the other outcomes.</summary>
-    public int BadColumn { get; }
-
     /// <summary>A record of <paramref name="fieldCount"/> fields.</summary>
     public static LineParseResult Record(int fieldCount) => new(LineOutcome.Record, fieldCount, default, -1);
 
