@@ -344,7 +344,7 @@ public sealed class EnvironmentIndex
 }
 
 /// <summary>Counts from building the index.</summary>
-/// <param name="EventsRead">Events given (after de-duplication).</param>
+/// <param name="EventsRead">Events given, repeated <c>eventID</c>s included (so <paramref name="Duplicates"/> is part of it).</param>
 /// <param name="Duplicates">Events dropped as duplicate event ids.</param>
 /// <param name="Applied">Successful events with a typed change, applied.</param>
 /// <param name="Failed">Events with an error code (including dry runs); nothing applied.</param>

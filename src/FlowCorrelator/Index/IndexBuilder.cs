@@ -37,42 +37,8 @@ internal sealed class IndexBuilder
 
     public EnvironmentIndex Build(IEnumerable<CloudTrailEvent> events)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var unique = new List<CloudTrailEvent>();
-        long duplicates = 0;
-        foreach (CloudTrailEvent e in events)
-        {
-            if (seen.Add(e.EventId))
-            {
-                unique.Add(e);
-            }
-            else
-            {
-                duplicates++;
-            }
-        }
-
-        // Snapshots describe the state before the trail starts: apply them first, whatever their time says.
-        unique.Sort(static (a, b) =>
-        {
-            int snapshot = (b.Change is BaselineSnapshot).CompareTo(a.Change is BaselineSnapshot);
-            if (snapshot != 0)
-            {
-                return snapshot;
-            }
-
-            int t = a.Time.CompareTo(b.Time);
-            if (t != 0)
-            {
-                return t;
-            }
-
-            // CloudTrail times have one-second resolution, so causally related calls often share a second; event ids
-            // are random. Within a second, apply what creates before what changes before what removes.
-            int phase = Phase(a.Change).CompareTo(Phase(b.Change));
-            return phase != 0 ? phase : string.CompareOrdinal(a.EventId, b.EventId);
-        });
-
+        OrderedEvents ordered = EventOrder.Arrange(events);
+        List<CloudTrailEvent> unique = ordered.Events;
         long applied = 0, failed = 0, ignored = 0;
         foreach (CloudTrailEvent e in unique)
         {
@@ -104,23 +70,10 @@ internal sealed class IndexBuilder
         }
 
         var real = unique.Where(e => e.Change is not BaselineSnapshot).ToList();
-        var stats = new IndexStatistics(unique.Count, duplicates, applied, failed, ignored,
+        var stats = new IndexStatistics(unique.Count + ordered.Duplicates, ordered.Duplicates, applied, failed, ignored,
             real.Count == 0 ? null : real.Min(e => e.Time), real.Count == 0 ? null : real.Max(e => e.Time));
         return Freeze(stats);
     }
-
-    /// <summary>Order of kinds of change within one second: create, then attach/modify/tag, then remove.</summary>
-    private static int Phase(Ec2Change? change) => change switch
-    {
-        SecurityGroupCreated or NetworkInterfaceCreated or InstancesLaunched => 0,
-        RulesAuthorized or NetworkInterfaceAttached or PrivateIpsChanged { Unassigned: false } or TagsCreated
-            or InstancesStateChanged { Kind: InstanceStateChange.Started } => 1,
-        RulesModified or NetworkInterfaceGroupsReplaced or InstanceGroupsReplaced or NetworkInterfaceDeleteOnTerminationChanged => 2,
-        TagsDeleted or RulesRevoked or PrivateIpsChanged or NetworkInterfaceDetached
-            or InstancesStateChanged { Kind: InstanceStateChange.Stopped } => 3,
-        InstancesStateChanged or NetworkInterfaceDeleted or SecurityGroupDeleted => 4,
-        _ => 2,
-    };
 
     private void Apply(Ec2Change change)
     {
