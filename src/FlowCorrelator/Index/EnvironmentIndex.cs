@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using FlowCorrelator.Ingest;
-using FlowCorrelator.Queries;
 
 namespace FlowCorrelator.Index;
 
@@ -31,8 +30,8 @@ public sealed class EnvironmentIndex
         FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules,
         FrozenDictionary<IpAddr, AddressOwner[]> addressOwners,
         ImmutableArray<GroupRecord> groups,
-        ImmutableArray<RuleChange> ruleChanges,
-        ImmutableArray<GroupAttachment> groupAttachments,
+        ImmutableArray<RuleChangeRecord> ruleChanges,
+        ImmutableArray<GroupSetChangeRecord> groupSetChanges,
         ImmutableArray<TimelineEntry> history,
         ImmutableArray<InputProblem> problems,
         IndexStatistics statistics)
@@ -92,7 +91,7 @@ public sealed class EnvironmentIndex
         StateCount = stateCount;
         Groups = groups;
         RuleChanges = ruleChanges;
-        GroupAttachments = groupAttachments;
+        GroupSetChanges = groupSetChanges;
         History = history;
         Problems = problems;
         Statistics = statistics;
@@ -107,11 +106,11 @@ public sealed class EnvironmentIndex
     /// <summary>An index that knows nothing.</summary>
     public static EnvironmentIndex Empty { get; } = Build([]);
 
-    /// <summary>Successful rule changes (question 2), in event order.</summary>
-    public ImmutableArray<RuleChange> RuleChanges { get; }
+    /// <summary>Every rule touched by a successful rule call, in event order (question 2 builds its rows from these).</summary>
+    internal ImmutableArray<RuleChangeRecord> RuleChanges { get; }
 
-    /// <summary>Group sets replaced after launch (question 3), in event order.</summary>
-    public ImmutableArray<GroupAttachment> GroupAttachments { get; }
+    /// <summary>Group sets replaced after launch, in event order (question 3 builds its rows from these).</summary>
+    internal ImmutableArray<GroupSetChangeRecord> GroupSetChanges { get; }
 
     /// <summary>Every change to every resource, in event order (the <c>timeline</c> view).</summary>
     public ImmutableArray<TimelineEntry> History { get; }
@@ -122,8 +121,8 @@ public sealed class EnvironmentIndex
     /// <summary>
     /// Successful events the index could not apply because the evidence cannot tell which resource they changed (e.g. a
     /// DeleteSecurityGroup or Authorize/RevokeSecurityGroupIngress that names a group only by a name several groups
-    /// share), one problem per event, located in the event's source file. <see cref="Workspace"/> adds them to that
-    /// file's report.
+    /// share), one problem per event, located in the event's source file. The workspace adds them to that file's
+    /// report.
     /// </summary>
     public ImmutableArray<InputProblem> Problems { get; }
 

@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using FlowCorrelator.Ingest;
-using FlowCorrelator.Queries;
 
 namespace FlowCorrelator.Index;
 
@@ -18,8 +17,8 @@ internal sealed class IndexBuilder
     private readonly Dictionary<IpAddr, List<(long From, long To, string Interface)>> _addresses = [];
     private readonly HashSet<MutableInterface> _dirtyInterfaces = [];
     private readonly HashSet<MutableGroup> _dirtyGroups = [];
-    private readonly List<RuleChange> _ruleChanges = [];
-    private readonly List<GroupAttachment> _groupAttachments = [];
+    private readonly List<RuleChangeRecord> _ruleChanges = [];
+    private readonly List<GroupSetChangeRecord> _groupSetChanges = [];
     private readonly List<TimelineEntry> _history = [];
     private readonly List<InputProblem> _problems = [];
 
@@ -323,22 +322,7 @@ internal sealed class IndexBuilder
         ImmutableArray<string> before = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         SetGroups(eni, groups); // also records the groups as attached
         ImmutableArray<string> after = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        _groupAttachments.Add(new GroupAttachment
-        {
-            Time = _event.Time,
-            EventId = _event.EventId,
-            EventName = _event.EventName,
-            InterfaceId = eni.Id,
-            InstanceId = eni.Instance ?? viaInstance,
-            GroupsBefore = before,
-            GroupsAfter = after,
-
-            // When the evidence never saw the interface's groups, the earlier set is unknown, not empty: claim nothing.
-            Added = beforeKnown ? [.. after.Except(before, StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [],
-            Removed = beforeKnown ? [.. before.Except(after, StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [],
-            GroupsBeforeUnknown = !beforeKnown,
-            Actor = _event.ActorArn,
-        });
+        _groupSetChanges.Add(new GroupSetChangeRecord(_event, eni.Id, eni.Instance ?? viaInstance, before, after, beforeKnown));
         Record(eni.Id, $"groups {(beforeKnown ? string.Join(",", before) : "(unknown)")} -> {string.Join(",", after)}");
         _dirtyInterfaces.Add(eni);
     }
@@ -360,20 +344,7 @@ internal sealed class IndexBuilder
         }
 
         ImmutableArray<string> after = [.. c.Groups.Select(g => g.GroupId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        _groupAttachments.Add(new GroupAttachment
-        {
-            Time = _event.Time,
-            EventId = _event.EventId,
-            EventName = _event.EventName,
-            InterfaceId = null,
-            InstanceId = c.InstanceId,
-            GroupsBefore = [],
-            GroupsAfter = after,
-            Added = [],
-            Removed = [],
-            GroupsBeforeUnknown = true,
-            Actor = _event.ActorArn,
-        });
+        _groupSetChanges.Add(new GroupSetChangeRecord(_event, null, c.InstanceId, [], after, BeforeKnown: false));
         Record(c.InstanceId, $"groups -> {string.Join(",", after)} (primary interface unknown)");
     }
 
@@ -601,7 +572,7 @@ internal sealed class IndexBuilder
             SecurityGroupRuleSpec def = spec with { RuleId = ruleId, GroupId = spec.GroupId.Length == 0 ? groupId : spec.GroupId };
             MutableGroup group = Group(def.GroupId);
             AddOrReplaceRule(group, def);
-            AddRuleChange(def, "added");
+            AddRuleChange(def, RuleChangeKind.Added);
         }
     }
 
@@ -622,16 +593,16 @@ internal sealed class IndexBuilder
             {
                 RemoveRule(group, ruleId);
                 removedById.Add(def);
-                AddRuleChange(def, "removed");
+                AddRuleChange(def, RuleChangeKind.Removed);
             }
             else if (group.DirectionUnknown.Remove(ruleId, out SecurityGroupRuleSpec? undirected))
             {
                 // The revoke's direction settles the rule's; it was never in the state, so only the row remains.
-                AddRuleChange(undirected with { IsEgress = c.IsEgress }, "removed");
+                AddRuleChange(undirected with { IsEgress = c.IsEgress }, RuleChangeKind.Removed);
             }
             else
             {
-                AddRuleChange(new SecurityGroupRuleSpec { RuleId = ruleId, GroupId = groupId, IsEgress = c.IsEgress, Protocol = -1 }, "removed", definitionKnown: false);
+                AddRuleChange(new SecurityGroupRuleSpec { RuleId = ruleId, GroupId = groupId, IsEgress = c.IsEgress, Protocol = -1 }, RuleChangeKind.Removed, definitionKnown: false);
             }
         }
 
@@ -648,14 +619,14 @@ internal sealed class IndexBuilder
             List<SecurityGroupRuleSpec> matches = RevokedByPermission(group, wanted);
             if (matches.Count == 0)
             {
-                AddRuleChange(wanted with { RuleId = null }, "removed");
+                AddRuleChange(wanted with { RuleId = null }, RuleChangeKind.Removed);
                 continue;
             }
 
             foreach (SecurityGroupRuleSpec match in matches)
             {
                 RemoveRule(group, match.RuleId!);
-                AddRuleChange(match, "removed");
+                AddRuleChange(match, RuleChangeKind.Removed);
             }
         }
     }
@@ -715,13 +686,13 @@ internal sealed class IndexBuilder
                 // aside (reported, never in the ingress state) until a later event says which way it points.
                 SecurityGroupRuleSpec undirected = spec with { GroupId = groupId };
                 group.DirectionUnknown[spec.RuleId] = undirected;
-                AddRuleChange(undirected, "modified", directionKnown: false);
+                AddRuleChange(undirected, RuleChangeKind.Modified, directionKnown: false);
                 continue;
             }
 
             SecurityGroupRuleSpec def = spec with { GroupId = groupId, IsEgress = existing?.IsEgress ?? history!.IsEgress };
             AddOrReplaceRule(group, def);
-            AddRuleChange(def, "modified");
+            AddRuleChange(def, RuleChangeKind.Modified);
         }
     }
 
@@ -774,35 +745,13 @@ internal sealed class IndexBuilder
         _dirtyGroups.Add(group);
     }
 
-    private void AddRuleChange(SecurityGroupRuleSpec def, string change, bool definitionKnown = true, bool directionKnown = true)
+    private void AddRuleChange(SecurityGroupRuleSpec def, RuleChangeKind kind, bool definitionKnown = true, bool directionKnown = true)
     {
-        if (_event.Change is BaselineSnapshot)
+        // A snapshot is state, not a change.
+        if (_event.Change is not BaselineSnapshot)
         {
-            return;
+            _ruleChanges.Add(new RuleChangeRecord(_event, kind, def, definitionKnown, directionKnown));
         }
-
-        bool world = def.Cidr is { } cidr && IpNetwork.TryParse(cidr, out IpNetwork network) && network.IsWorld;
-        bool allProtocols = def.Protocol == -1;
-        _ruleChanges.Add(new RuleChange
-        {
-            Time = _event.Time,
-            EventId = _event.EventId,
-            EventName = _event.EventName,
-            Change = change,
-            GroupId = def.GroupId,
-            RuleId = def.RuleId,
-            Direction = !directionKnown ? "unknown" : def.IsEgress ? "egress" : "ingress",
-            Protocol = definitionKnown ? SecurityGroupRuleSpec.ProtocolName(def.Protocol) : "unknown",
-            FromPort = allProtocols ? null : def.FromPort,
-            ToPort = allProtocols ? null : def.ToPort,
-            Cidr = def.Cidr,
-            ReferencedGroupId = def.ReferencedGroupId,
-            PrefixListId = def.PrefixListId,
-            Actor = _event.ActorArn,
-            SourceIp = _event.SourceIp,
-            OpensToWorld = world,
-            Risks = def.IsEgress || !definitionKnown ? [] : RiskLabels.For(def, world),
-        });
     }
 
     // ---- tags -----------------------------------------------------------------------------------------------------
@@ -1002,7 +951,7 @@ internal sealed class IndexBuilder
             addresses,
             [.. _groups.Values.Select(g => g.Record).OrderBy(g => g.GroupId, StringComparer.Ordinal)],
             [.. _ruleChanges],
-            [.. _groupAttachments],
+            [.. _groupSetChanges],
             [.. _history],
             [.. _problems],
             stats);
