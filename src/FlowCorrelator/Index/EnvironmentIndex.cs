@@ -25,10 +25,14 @@ public sealed class EnvironmentIndex
     private readonly Key128Map<Timeline<InterfaceState>> _interfaceTable;
     private readonly Key128Map<AddressOwner[]> _addressTable;
 
+    /// <summary>Takes the parts <see cref="IndexBuilder"/> froze; every derived number and table is already in them.</summary>
     internal EnvironmentIndex(
         FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces,
         FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules,
         FrozenDictionary<IpAddr, AddressOwner[]> addressOwners,
+        ImmutableArray<InterfaceState> attachmentStates,
+        int stateCount,
+        ImmutableArray<string> ruleIds,
         ImmutableArray<GroupRecord> groups,
         ImmutableArray<RuleChangeRecord> ruleChanges,
         ImmutableArray<GroupSetChangeRecord> groupSetChanges,
@@ -39,56 +43,11 @@ public sealed class EnvironmentIndex
         _interfaces = interfaces;
         _ingressRules = ingressRules;
         _addressOwners = addressOwners;
-        RuleIds = NumberRules(ingressRules);
-        Dictionary<string, int> groupOrdinals = NumberGroups(interfaces);
-        var attachments = new Dictionary<(string?, string, string), int>();
-        var attachmentList = new List<InterfaceState>();
-        var schedules = new Dictionary<string, RuleSchedule>(StringComparer.Ordinal);
-        int stateCount = 0;
-        foreach (Timeline<InterfaceState> timeline in interfaces.Values)
-        {
-            ReadOnlySpan<long> times = timeline.Times;
-            for (int i = 0; i < times.Length; i++)
-            {
-                InterfaceState state = timeline.Values[i];
-                state.IngressTimelines = [.. state.Groups.Select(g => ingressRules.GetValueOrDefault(g))];
-                state.GroupOrdinals = [.. state.Groups.Select(g => groupOrdinals[g])];
-                // One schedule per group set, over all time, shared by every state holding that set: a schedule per
-                // state would copy a shared group's rules at each of its changes into every interface's every state.
-                if (!schedules.TryGetValue(state.GroupsKey, out RuleSchedule? schedule))
-                {
-                    schedule = Schedule(state, long.MinValue, long.MaxValue, groupOrdinals);
-                    schedules.Add(state.GroupsKey, schedule);
-                }
-
-                state.Rules = schedule;
-
-                // Question 1 groups rows by (instance, interface, groups): number each distinct triple once here so the
-                // per-record aggregation hashes an int, not three strings.
-                if (!attachments.TryGetValue((state.InstanceId, state.InterfaceId, state.GroupsKey), out int ordinal))
-                {
-                    ordinal = attachmentList.Count;
-                    attachments[(state.InstanceId, state.InterfaceId, state.GroupsKey)] = ordinal;
-                    attachmentList.Add(state);
-                }
-
-                state.AttachmentOrdinal = ordinal;
-                state.StateOrdinal = stateCount++;
-            }
-        }
-
-        foreach (AddressOwner[] owners in addressOwners.Values)
-        {
-            for (int i = 0; i < owners.Length; i++)
-            {
-                owners[i] = owners[i] with { Timeline = interfaces.GetValueOrDefault(owners[i].Interface) };
-            }
-        }
-
         _interfaceTable = new([.. interfaces.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
         _addressTable = new([.. addressOwners.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
-        AttachmentStates = [.. attachmentList];
+        AttachmentStates = attachmentStates;
         StateCount = stateCount;
+        RuleIds = ruleIds;
         Groups = groups;
         RuleChanges = ruleChanges;
         GroupSetChanges = groupSetChanges;
@@ -236,90 +195,6 @@ public sealed class EnvironmentIndex
         return false;
     }
 
-    /// <summary>Numbers every group some interface state holds, ordinally by id (groups no interface holds get none).</summary>
-    private static Dictionary<string, int> NumberGroups(FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces)
-    {
-        var ordinals = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (string group in interfaces.Values.SelectMany(t => t.Values.ToArray()).SelectMany(s => s.Groups).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            ordinals.Add(group, ordinals.Count);
-        }
-
-        return ordinals;
-    }
-
-    /// <summary>
-    /// The compiled ingress rules of <paramref name="state"/>'s groups over [<paramref name="from"/>, <paramref name="to"/>):
-    /// every change time of its groups' rule sets inside it, each with the rules of all groups concatenated in group
-    /// order (as the per-group loop visited them, so a rule in two groups still counts twice).
-    /// </summary>
-    private static RuleSchedule Schedule(InterfaceState state, long from, long to, Dictionary<string, int> groupOrdinals)
-    {
-        var times = new SortedSet<long> { from };
-        foreach (Timeline<RuleDefinition[]>? timeline in state.IngressTimelines)
-        {
-            if (timeline is null)
-            {
-                continue;
-            }
-
-            foreach (long t in timeline.Times)
-            {
-                if (t > from && t < to)
-                {
-                    times.Add(t);
-                }
-            }
-        }
-
-        long[] starts = [.. times];
-        var sets = new CompiledRule[starts.Length][];
-        var compiled = new List<CompiledRule>();
-        for (int i = 0; i < starts.Length; i++)
-        {
-            compiled.Clear();
-            foreach (Timeline<RuleDefinition[]>? timeline in state.IngressTimelines)
-            {
-                foreach (RuleDefinition rule in timeline?.At(starts[i]) ?? [])
-                {
-                    if (CompiledRule.TryCompile(rule, groupOrdinals, out CompiledRule c))
-                    {
-                        compiled.Add(c);
-                    }
-                }
-            }
-
-            sets[i] = [.. compiled];
-        }
-
-        return new RuleSchedule(starts, sets);
-    }
-
-    private static ImmutableArray<string> NumberRules(FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules)
-    {
-        var ordinals = new Dictionary<string, int>(StringComparer.Ordinal);
-        var ids = ImmutableArray.CreateBuilder<string>();
-        foreach (string group in ingressRules.Keys.Order(StringComparer.Ordinal))
-        {
-            foreach (RuleDefinition[] set in ingressRules[group].Values)
-            {
-                foreach (RuleDefinition rule in set)
-                {
-                    if (!ordinals.TryGetValue(rule.RuleId, out int ordinal))
-                    {
-                        ordinal = ids.Count;
-                        ordinals.Add(rule.RuleId, ordinal);
-                        ids.Add(rule.RuleId);
-                    }
-
-                    rule.Ordinal = ordinal;
-                }
-            }
-        }
-
-        return ids.ToImmutable();
-    }
-
     /// <summary>Every interface's full history (for export and the timeline view).</summary>
     public IEnumerable<(EniId Interface, ReadOnlyMemory<long> Times, IReadOnlyList<InterfaceState> States)> InterfaceHistories()
     {
@@ -353,11 +228,11 @@ public sealed class EnvironmentIndex
 public sealed record IndexStatistics(long EventsRead, long Duplicates, long Applied, long Failed, long Ignored, DateTimeOffset? FirstEvent, DateTimeOffset? LastEvent);
 
 /// <summary>An address held by an interface over <c>[From, To)</c>.</summary>
-internal readonly record struct AddressOwner(long From, long To, EniId Interface)
-{
-    /// <summary>The interface's timeline (null when the index has none), resolved when the index is frozen.</summary>
-    public Timeline<InterfaceState>? Timeline { get; init; }
-}
+/// <param name="From">Start (Unix seconds).</param>
+/// <param name="To">End, exclusive (<c>long.MaxValue</c> while held).</param>
+/// <param name="Interface">The holder.</param>
+/// <param name="Timeline">The holder's timeline (null when the index has none), resolved when the index is frozen.</param>
+internal readonly record struct AddressOwner(long From, long To, EniId Interface, Timeline<InterfaceState>? Timeline);
 
 /// <summary>What the evidence says about one security group over the whole history.</summary>
 internal sealed class GroupRecord

@@ -200,7 +200,7 @@ internal sealed partial class IndexBuilder
         }
         else
         {
-            group.LiveIngress[ruleId] = new RuleDefinition(ruleId, def);
+            group.LiveIngress[ruleId] = new RuleDefinition(ruleId, RuleOrdinal(ruleId), def);
         }
 
         if (!group.Histories.TryGetValue(ruleId, out RuleHistory? history))
@@ -241,5 +241,21 @@ internal sealed partial class IndexBuilder
         {
             _ruleChanges.Add(new RuleChangeRecord(_event, kind, def, definitionKnown, directionKnown));
         }
+    }
+
+    /// <summary>
+    /// The dense number of an ingress rule id, given when the id is first met (ids are global, so one id in two groups
+    /// shares a number). Per-record aggregation indexes arrays by it.
+    /// </summary>
+    private int RuleOrdinal(string ruleId)
+    {
+        if (!_ruleOrdinals.TryGetValue(ruleId, out int ordinal))
+        {
+            ordinal = _ruleIds.Count;
+            _ruleOrdinals.Add(ruleId, ordinal);
+            _ruleIds.Add(ruleId);
+        }
+
+        return ordinal;
     }
 }

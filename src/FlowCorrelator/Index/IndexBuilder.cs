@@ -33,6 +33,10 @@ internal sealed partial class IndexBuilder
     private CloudTrailEvent _event = null!;
     private long _now;
 
+    /// <summary>Every ingress rule id met, by ordinal (<see cref="RuleDefinition.Ordinal"/>), and the reverse map.</summary>
+    private readonly List<string> _ruleIds = [];
+    private readonly Dictionary<string, int> _ruleOrdinals = new(StringComparer.Ordinal);
+
     /// <summary>Counts rules as they become live (<see cref="MutableGroup.LiveSince"/>).</summary>
     private long _ruleOrder;
 
@@ -156,7 +160,7 @@ internal sealed partial class IndexBuilder
         foreach (MutableInterface eni in _dirtyInterfaces)
         {
             MutableInstance? instance = eni.Instance is null ? null : Instance(eni.Instance);
-            var state = new InterfaceState(
+            var state = new StateDraft(
                 eni.Id,
                 eni.Exists,
                 eni.Instance,
@@ -216,7 +220,7 @@ internal sealed partial class IndexBuilder
         /// <summary>Address → time it was assigned.</summary>
         public Dictionary<IpAddr, long> Addresses { get; } = [];
 
-        public List<(long Time, InterfaceState Value)> Timeline { get; } = [];
+        public List<(long Time, StateDraft Value)> Timeline { get; } = [];
     }
 
     private sealed class MutableInstance(string id)
@@ -261,4 +265,17 @@ internal sealed partial class IndexBuilder
 
         public List<(long Time, RuleDefinition[] Value)> Timeline { get; } = [];
     }
+
+    /// <summary>
+    /// An interface's state after an event, as the replay knows it; <see cref="Freeze"/> turns each into an
+    /// <see cref="InterfaceState"/> once the numbers and rule schedules it carries can be computed.
+    /// </summary>
+    private sealed record StateDraft(
+        string InterfaceId,
+        bool Exists,
+        string? InstanceId,
+        bool InstanceRunning,
+        FrozenDictionary<string, string> InstanceTags,
+        ImmutableArray<string> Groups,
+        ImmutableArray<IpAddr> Addresses);
 }
