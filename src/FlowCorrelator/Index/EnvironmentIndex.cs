@@ -235,36 +235,26 @@ public sealed record IndexStatistics(long EventsRead, long Duplicates, long Appl
 internal readonly record struct AddressOwner(long From, long To, EniId Interface, Timeline<InterfaceState>? Timeline);
 
 /// <summary>What the evidence says about one security group over the whole history.</summary>
-internal sealed class GroupRecord
-{
-    public required string GroupId { get; init; }
-
-    public string? GroupName { get; set; }
-
-    public bool CreatedInEvidence { get; set; }
-
-    public long? DeletedAt { get; set; }
-
-    /// <summary>Named in the group set of a successful launch, interface creation, modification or snapshot.</summary>
-    public bool AttachEvidence { get; set; }
-
-    /// <summary>In some interface's group set at some time.</summary>
-    public bool EverOnInterface { get; set; }
-
-    /// <summary>Every rule the group ever had, by id, in order of first appearance.</summary>
-    public List<RuleHistory> Rules { get; } = [];
-}
+/// <param name="GroupId">Group id.</param>
+/// <param name="GroupName">Name, when some event or snapshot stated it.</param>
+/// <param name="CreatedInEvidence">Created by a CloudTrail event (not only known from a snapshot or a reference).</param>
+/// <param name="DeletedAt">When it was deleted (Unix seconds), if it was.</param>
+/// <param name="AttachEvidence">Named in the group set of a successful launch, interface creation, modification or snapshot.</param>
+/// <param name="EverOnInterface">In some interface's group set at some time.</param>
+/// <param name="Rules">Every rule the group ever had, by id, in order of first appearance.</param>
+internal sealed record GroupRecord(
+    string GroupId,
+    string? GroupName,
+    bool CreatedInEvidence,
+    long? DeletedAt,
+    bool AttachEvidence,
+    bool EverOnInterface,
+    ImmutableArray<RuleHistory> Rules);
 
 /// <summary>Every definition one rule had, and when it was removed.</summary>
-internal sealed class RuleHistory
-{
-    public required string RuleId { get; init; }
-
-    public required bool IsEgress { get; init; }
-
-    public List<SecurityGroupRuleSpec> Definitions { get; } = [];
-
-    public long AddedAt { get; init; }
-
-    public long? RemovedAt { get; set; }
-}
+/// <param name="RuleId">Rule id.</param>
+/// <param name="IsEgress">Direction.</param>
+/// <param name="Definitions">Every definition, in order (the last is the current or final one).</param>
+/// <param name="AddedAt">When it first became live (Unix seconds; snapshot state starts at <c>long.MinValue / 2</c>).</param>
+/// <param name="RemovedAt">When it was last removed, or null while live.</param>
+internal sealed record RuleHistory(string RuleId, bool IsEgress, ImmutableArray<SecurityGroupRuleSpec> Definitions, long AddedAt, long? RemovedAt);

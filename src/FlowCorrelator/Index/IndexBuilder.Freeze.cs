@@ -11,7 +11,7 @@ internal sealed partial class IndexBuilder
     {
         var ingressRules = _groups.Values
             .Where(g => g.Timeline.Count > 0)
-            .ToFrozenDictionary(g => g.Record.GroupId, g => new Timeline<RuleDefinition[]>(g.Timeline), StringComparer.Ordinal);
+            .ToFrozenDictionary(g => g.GroupId, g => new Timeline<RuleDefinition[]>(g.Timeline), StringComparer.Ordinal);
         List<MutableInterface> known = _interfaces.Values.Where(e => e.Timeline.Count > 0).ToList();
         Dictionary<string, int> groupOrdinals = NumberGroups(known);
 
@@ -73,13 +73,22 @@ internal sealed partial class IndexBuilder
             attachmentStates.ToImmutable(),
             stateCount,
             [.. _ruleIds],
-            [.. _groups.Values.Select(g => g.Record).OrderBy(g => g.GroupId, StringComparer.Ordinal)],
+            [.. _groups.Values.OrderBy(g => g.GroupId, StringComparer.Ordinal).Select(Frozen)],
             [.. _ruleChanges],
             [.. _groupSetChanges],
             [.. _history],
             [.. _problems],
             stats);
     }
+
+    private static GroupRecord Frozen(MutableGroup g) => new(
+        g.GroupId,
+        g.GroupName,
+        g.CreatedInEvidence,
+        g.DeletedAt,
+        g.AttachEvidence,
+        g.EverOnInterface,
+        [.. g.Rules.Select(r => new RuleHistory(r.RuleId, r.IsEgress, [.. r.Definitions], r.AddedAt, r.RemovedAt))]);
 
     /// <summary>Numbers every group some interface state holds, ordinally by id (groups no interface holds get none).</summary>
     private static Dictionary<string, int> NumberGroups(List<MutableInterface> interfaces)

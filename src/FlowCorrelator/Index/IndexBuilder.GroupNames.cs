@@ -21,8 +21,8 @@ internal sealed partial class IndexBuilder
         }
 
         List<MutableGroup> sameName = [.. _groups.Values
-            .Where(g => g.Record.DeletedAt is null && string.Equals(g.Record.GroupName, name, StringComparison.OrdinalIgnoreCase))
-            .OrderBy(g => g.Record.GroupId, StringComparer.Ordinal)];
+            .Where(g => g.DeletedAt is null && string.Equals(g.GroupName, name, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(g => g.GroupId, StringComparer.Ordinal)];
         List<MutableGroup> candidates = sameName.FindAll(InDefaultVpcOfThisCall);
 
         // EC2 refuses a second group of one name in a VPC (InvalidGroup.Duplicate): a group of that name created in this
@@ -40,13 +40,13 @@ internal sealed partial class IndexBuilder
 
         if (candidates.Count == 1)
         {
-            return candidates[0].Record.GroupId;
+            return candidates[0].GroupId;
         }
 
         string why = candidates.Count > 1
-            ? $"several live groups named '{name}' are in a default VPC as far as the evidence shows: candidates {string.Join(", ", candidates.Select(g => g.Record.GroupId))}"
+            ? $"several live groups named '{name}' are in a default VPC as far as the evidence shows: candidates {string.Join(", ", candidates.Select(g => g.GroupId))}"
             : sameName.Count > 0
-                ? $"no live group named '{name}' is known to be in the default VPC of this call; other live groups of that name: {string.Join(", ", sameName.Select(g => g.Record.GroupId + (g.VpcId is null ? " (VPC unknown)" : $" ({g.VpcId})")))}"
+                ? $"no live group named '{name}' is known to be in the default VPC of this call; other live groups of that name: {string.Join(", ", sameName.Select(g => g.GroupId + (g.VpcId is null ? " (VPC unknown)" : $" ({g.VpcId})")))}"
                 : $"no live group named '{name}' is known; candidates: none";
         _problems.Add(new InputProblem(
             _event.SourceFile ?? "(no source file)",
@@ -57,7 +57,7 @@ internal sealed partial class IndexBuilder
             null));
         foreach (MutableGroup g in candidates.Count > 0 ? candidates : sameName)
         {
-            Record(g.Record.GroupId, $"possibly the group '{name}' of this {_event.EventName} (not applied: the evidence cannot tell which group)");
+            Record(g.GroupId, $"possibly the group '{name}' of this {_event.EventName} (not applied: the evidence cannot tell which group)");
         }
 
         return null;
@@ -80,7 +80,7 @@ internal sealed partial class IndexBuilder
     {
         if (g.GroupName is not null)
         {
-            Group(g.GroupId).Record.GroupName ??= g.GroupName;
+            Group(g.GroupId).GroupName ??= g.GroupName;
         }
     }
 }

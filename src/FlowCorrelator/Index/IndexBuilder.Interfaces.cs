@@ -9,7 +9,7 @@ internal sealed partial class IndexBuilder
     {
         foreach (string g in c.RequestedGroups)
         {
-            Group(g).Record.AttachEvidence = true;
+            Group(g).AttachEvidence = true;
         }
 
         foreach (InstanceInfo info in c.Instances)
@@ -36,7 +36,7 @@ internal sealed partial class IndexBuilder
         foreach (GroupRef g in info.Groups)
         {
             NoteGroupName(g);
-            Group(g.GroupId).Record.AttachEvidence = true;
+            Group(g.GroupId).AttachEvidence = true;
         }
 
         Record(info.InstanceId, $"{(running ? "launched" : "known running state: " + (info.State ?? "unknown"))}; tags {FormatTags(instance.Tags)}; groups {string.Join(",", instance.Groups)}");
@@ -110,7 +110,7 @@ internal sealed partial class IndexBuilder
     {
         foreach (string g in c.RequestedGroups)
         {
-            Group(g).Record.AttachEvidence = true;
+            Group(g).AttachEvidence = true;
         }
 
         MutableInterface eni = Materialise(c.Interface);
@@ -243,7 +243,7 @@ internal sealed partial class IndexBuilder
 
         foreach (GroupRef g in c.Groups)
         {
-            Group(g.GroupId).Record.AttachEvidence = true;
+            Group(g.GroupId).AttachEvidence = true;
         }
 
         ImmutableArray<string> after = [.. c.Groups.Select(g => g.GroupId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
@@ -282,7 +282,7 @@ internal sealed partial class IndexBuilder
         {
             NoteGroupName(g);
             eni.Groups.Add(g.GroupId);
-            GroupRecord record = Group(g.GroupId).Record;
+            MutableGroup record = Group(g.GroupId);
             record.EverOnInterface = true;
             record.AttachEvidence = true;
         }

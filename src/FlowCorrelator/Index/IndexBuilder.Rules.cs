@@ -6,9 +6,9 @@ internal sealed partial class IndexBuilder
     private void CreateGroup(SecurityGroupCreated c, bool inEvidence)
     {
         MutableGroup group = Group(c.GroupId);
-        group.Record.GroupName = c.GroupName ?? group.Record.GroupName;
-        group.Record.CreatedInEvidence |= inEvidence;
-        group.Record.DeletedAt = null;
+        group.GroupName = c.GroupName ?? group.GroupName;
+        group.CreatedInEvidence |= inEvidence;
+        group.DeletedAt = null;
         group.VpcId = c.VpcId ?? group.VpcId;
         group.CreatedAt = _now;
         if (inEvidence && c.VpcId is null)
@@ -39,7 +39,7 @@ internal sealed partial class IndexBuilder
             RemoveRule(group, ruleId);
         }
 
-        group.Record.DeletedAt = _now;
+        group.DeletedAt = _now;
         Record(id, "deleted");
         _dirtyGroups.Add(group);
     }
@@ -168,7 +168,7 @@ internal sealed partial class IndexBuilder
             string groupId = spec.GroupId.Length == 0 ? c.GroupId : spec.GroupId;
             MutableGroup group = Group(groupId);
             bool known = group.Live.TryGetValue(spec.RuleId, out SecurityGroupRuleSpec? existing);
-            group.Histories.TryGetValue(spec.RuleId, out RuleHistory? history);
+            group.Histories.TryGetValue(spec.RuleId, out MutableRuleHistory? history);
             if (!known && history is null)
             {
                 // ModifySecurityGroupRules does not say the direction, and the evidence never saw this rule: keep it
@@ -203,16 +203,16 @@ internal sealed partial class IndexBuilder
             group.LiveIngress[ruleId] = new RuleDefinition(ruleId, RuleOrdinal(ruleId), def);
         }
 
-        if (!group.Histories.TryGetValue(ruleId, out RuleHistory? history))
+        if (!group.Histories.TryGetValue(ruleId, out MutableRuleHistory? history))
         {
-            history = new RuleHistory { RuleId = ruleId, IsEgress = def.IsEgress, AddedAt = _now };
-            group.Record.Rules.Add(history);
+            history = new MutableRuleHistory(ruleId, def.IsEgress, _now);
+            group.Rules.Add(history);
             group.Histories[ruleId] = history;
         }
 
         history.RemovedAt = null;
         history.Definitions.Add(def);
-        Record(group.Record.GroupId, $"rule {ruleId} {(def.IsEgress ? "egress" : "ingress")} {Describe(def)}");
+        Record(group.GroupId, $"rule {ruleId} {(def.IsEgress ? "egress" : "ingress")} {Describe(def)}");
         _dirtyGroups.Add(group);
     }
 
@@ -225,12 +225,12 @@ internal sealed partial class IndexBuilder
 
         group.LiveSince.Remove(ruleId);
         group.LiveIngress.Remove(ruleId);
-        if (group.Histories.TryGetValue(ruleId, out RuleHistory? history))
+        if (group.Histories.TryGetValue(ruleId, out MutableRuleHistory? history))
         {
             history.RemovedAt = _now;
         }
 
-        Record(group.Record.GroupId, $"rule {ruleId} removed");
+        Record(group.GroupId, $"rule {ruleId} removed");
         _dirtyGroups.Add(group);
     }
 

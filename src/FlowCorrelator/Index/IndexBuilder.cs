@@ -139,7 +139,7 @@ internal sealed partial class IndexBuilder
     {
         if (!_groups.TryGetValue(id, out MutableGroup? group))
         {
-            group = new MutableGroup(new GroupRecord { GroupId = id });
+            group = new MutableGroup(id);
             _groups[id] = group;
         }
 
@@ -236,9 +236,25 @@ internal sealed partial class IndexBuilder
         public List<string> Interfaces { get; } = [];
     }
 
-    private sealed class MutableGroup(GroupRecord record)
+    /// <summary>A group as the replay goes; <see cref="Freeze"/> turns what the evidence said of it into a <see cref="GroupRecord"/>.</summary>
+    private sealed class MutableGroup(string groupId)
     {
-        public GroupRecord Record { get; } = record;
+        public string GroupId { get; } = groupId;
+
+        public string? GroupName { get; set; }
+
+        public bool CreatedInEvidence { get; set; }
+
+        public long? DeletedAt { get; set; }
+
+        /// <summary>Named in the group set of a successful launch, interface creation, modification or snapshot.</summary>
+        public bool AttachEvidence { get; set; }
+
+        /// <summary>In some interface's group set at some time.</summary>
+        public bool EverOnInterface { get; set; }
+
+        /// <summary>Every rule the group ever had, by id, in order of first appearance.</summary>
+        public List<MutableRuleHistory> Rules { get; } = [];
 
         /// <summary>VPC, when a creation event or snapshot says.</summary>
         public string? VpcId { get; set; }
@@ -260,8 +276,8 @@ internal sealed partial class IndexBuilder
         /// <summary>Parsed form of each live ingress rule, built once per definition (not once per snapshot).</summary>
         public SortedDictionary<string, RuleDefinition> LiveIngress { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Rule histories by id (the same objects as <see cref="GroupRecord.Rules"/>, for O(1) lookup).</summary>
-        public Dictionary<string, RuleHistory> Histories { get; } = new(StringComparer.Ordinal);
+        /// <summary>Rule histories by id (the same objects as <see cref="Rules"/>, for O(1) lookup).</summary>
+        public Dictionary<string, MutableRuleHistory> Histories { get; } = new(StringComparer.Ordinal);
 
         public List<(long Time, RuleDefinition[] Value)> Timeline { get; } = [];
     }
@@ -278,4 +294,18 @@ internal sealed partial class IndexBuilder
         FrozenDictionary<string, string> InstanceTags,
         ImmutableArray<string> Groups,
         ImmutableArray<IpAddr> Addresses);
+
+    /// <summary>One rule's definitions as the replay goes (<see cref="RuleHistory"/> once frozen).</summary>
+    private sealed class MutableRuleHistory(string ruleId, bool isEgress, long addedAt)
+    {
+        public string RuleId { get; } = ruleId;
+
+        public bool IsEgress { get; } = isEgress;
+
+        public long AddedAt { get; } = addedAt;
+
+        public long? RemovedAt { get; set; }
+
+        public List<SecurityGroupRuleSpec> Definitions { get; } = [];
+    }
 }
