@@ -98,8 +98,9 @@ public sealed class EnvironmentIndex
     public int InterfaceCount => _interfaces.Count;
 
     /// <summary>
-    /// Builds the index from CloudTrail events (any order; sorted by time then event id, duplicates by event id
-    /// applied once) and snapshot events. Failed calls and events without a typed change are counted, not applied.
+    /// Builds the index from CloudTrail events (any order: applied snapshots first, then by time, kind of change and
+    /// event id; a repeated event id is applied once, the first copy given kept) and snapshot events. Failed calls and
+    /// events without a typed change are counted, not applied.
     /// </summary>
     public static EnvironmentIndex Build(IEnumerable<CloudTrailEvent> events)
     {
