@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using FlowCorrelator.Index;
 using FlowCorrelator.Queries;
 using FlowCorrelator.Scenarios.Traffic;
 using FlowCorrelator.Scenarios.World;
@@ -27,15 +28,15 @@ internal static class Expectations
                 switch (op)
                 {
                     case AddRuleOp a:
-                        ruleChanges.Add(Change(e, "added", a.Rule));
+                        ruleChanges.Add(Change(e, RuleChangeKind.Added, a.Rule));
                         lastDefinition[a.Rule.RuleId] = a.Rule;
                         break;
                     case RemoveRuleOp r:
-                        ruleChanges.Add(Change(e, "removed", state.Groups.Values.Select(g => g.Rules.GetValueOrDefault(r.RuleId)).Single(d => d is not null)!));
+                        ruleChanges.Add(Change(e, RuleChangeKind.Removed, state.Groups.Values.Select(g => g.Rules.GetValueOrDefault(r.RuleId)).Single(d => d is not null)!));
                         removed.Add(r.RuleId);
                         break;
                     case ModifyRuleOp m:
-                        ruleChanges.Add(Change(e, "modified", m.NewDefinition));
+                        ruleChanges.Add(Change(e, RuleChangeKind.Modified, m.NewDefinition));
                         lastDefinition[m.NewDefinition.RuleId] = m.NewDefinition;
                         break;
                     case DeleteGroupOp d:
@@ -60,7 +61,7 @@ internal static class Expectations
             string[] live = [.. g.Rules.Values.Where(r => !r.Egress).Select(r => r.RuleId).Order(StringComparer.Ordinal)];
             if (live.Length > 0 && !state.EverAttachedGroups.Contains(groupId))
             {
-                unused.Add(new UnusedGroup { GroupId = groupId, GroupName = g.Name, Status = g.CreatedInTrail ? "never-attached" : "unknown", IngressRuleIds = [.. live] });
+                unused.Add(new UnusedGroup { GroupId = groupId, GroupName = g.Name, Status = g.CreatedInTrail ? UnusedGroupStatus.NeverAttached : UnusedGroupStatus.Unknown, IngressRuleIds = [.. live] });
             }
         }
 
@@ -85,7 +86,7 @@ internal static class Expectations
                 Cidr = last.Cidr,
                 ReferencedGroupId = last.ReferencedGroupId,
                 PrefixListId = last.PrefixListId,
-                Status = removed.Contains(ruleId) ? "revoked" : hits > 0 ? "used" : "unused",
+                Status = removed.Contains(ruleId) ? RuleUsageStatus.Revoked : hits > 0 ? RuleUsageStatus.Used : RuleUsageStatus.Unused,
                 Hits = hits,
                 ScannerHits = acc?.ScannerHits ?? 0,
                 DistinctSources = acc?.Sources.Count ?? 0,
@@ -120,7 +121,7 @@ internal static class Expectations
         }.Canonical();
     }
 
-    private static RuleChange Change(TrailEvent e, string change, RuleDef r)
+    private static RuleChange Change(TrailEvent e, RuleChangeKind change, RuleDef r)
     {
         bool world = r.Cidr is not null && IpNetwork.Parse(r.Cidr).IsWorld;
         var risks = new List<string>();

@@ -63,12 +63,11 @@ public sealed class Workspace
     /// <summary>The CloudTrail events read.</summary>
     public CloudTrailReadResult CloudTrail { get; }
 
-    /// <summary>CloudTrail counts: records read (with duplicates), duplicates dropped (by the reader and the index), used, failed, ignored.</summary>
-    public IndexStatistics TrailStatistics => Index.Statistics with
-    {
-        EventsRead = Index.Statistics.EventsRead + CloudTrail.Duplicates,
-        Duplicates = Index.Statistics.Duplicates + CloudTrail.Duplicates,
-    };
+    /// <summary>
+    /// CloudTrail counts: events read (with duplicates), duplicates dropped, used, failed, ignored. The same as
+    /// <see cref="EnvironmentIndex.Statistics"/>: the index is the one place where events are de-duplicated.
+    /// </summary>
+    public IndexStatistics TrailStatistics => Index.Statistics;
 
     /// <summary>The options used.</summary>
     public WorkspaceOptions Options { get; }

@@ -96,12 +96,12 @@ public static class IndexExporter
             g.GroupId, g.GroupName, g.CreatedInEvidence, g.AttachEvidence, g.EverOnInterface, g.DeletedAt is long d ? Time(d) : null,
         })]);
         yield return (ExportSchema.RuleInventory, [.. index.Groups.SelectMany(g => g.Rules.Select(r => InventoryRow(g, r)))]);
-        yield return (ExportSchema.RuleChanges, [.. index.RuleChanges.Select((c, i) => new object?[]
+        yield return (ExportSchema.RuleChanges, [.. Investigations.RuleChanges(index).Select((c, i) => new object?[]
         {
-            (long)i, c.Time.UtcDateTime, c.EventId, c.EventName, c.Change, c.GroupId, c.RuleId, c.Direction, c.Protocol, c.FromPort, c.ToPort,
+            (long)i, c.Time.UtcDateTime, c.EventId, c.EventName, c.Change.ToWireName(), c.GroupId, c.RuleId, c.Direction, c.Protocol, c.FromPort, c.ToPort,
             c.Cidr, c.ReferencedGroupId, c.PrefixListId, c.Actor, c.SourceIp, c.OpensToWorld, string.Join(',', c.Risks),
         })]);
-        yield return (ExportSchema.GroupAttachments, [.. index.GroupAttachments.Select((a, i) => new object?[]
+        yield return (ExportSchema.GroupAttachments, [.. Investigations.GroupAttachments(index).Select((a, i) => new object?[]
         {
             (long)i, a.Time.UtcDateTime, a.EventId, a.EventName, a.InterfaceId, a.InstanceId,
             string.Join(',', a.GroupsBefore), string.Join(',', a.GroupsAfter), string.Join(',', a.Added), string.Join(',', a.Removed), a.Actor,

@@ -213,7 +213,7 @@ public static class InvestigationSql
 
     private static string UnusedGroups(SqlOptions o) => $"""
         SELECT sg.group_id, sg.group_name,
-               CASE WHEN sg.created_in_evidence THEN 'never-attached' ELSE 'unknown' END AS status,
+               CASE WHEN sg.created_in_evidence THEN '{UnusedGroupStatus.NeverAttached.ToWireName()}' ELSE '{UnusedGroupStatus.Unknown.ToWireName()}' END AS status,
                {o.Dialect.SortedJoin("ri.rule_id")} AS ingress_rule_ids
         FROM security_groups sg
         JOIN rule_inventory ri ON ri.group_id = sg.group_id AND NOT ri.is_egress AND ri.removed_at IS NULL
@@ -257,7 +257,7 @@ public static class InvestigationSql
                    CASE WHEN ri.protocol = -1 THEN NULL ELSE ri.from_port END AS from_port,
                    CASE WHEN ri.protocol = -1 THEN NULL ELSE ri.to_port END AS to_port,
                    ri.cidr, ri.referenced_group_id,
-                   CASE WHEN ri.removed_at IS NOT NULL{revokedBefore} THEN 'revoked' WHEN COALESCE(u.hits, 0) > 0 THEN 'used' ELSE 'unused' END AS status,
+                   CASE WHEN ri.removed_at IS NOT NULL{revokedBefore} THEN '{RuleUsageStatus.Revoked.ToWireName()}' WHEN COALESCE(u.hits, 0) > 0 THEN '{RuleUsageStatus.Used.ToWireName()}' ELSE '{RuleUsageStatus.Unused.ToWireName()}' END AS status,
                    COALESCE(u.hits, 0) AS hits,
                    COALESCE(u.scanner_hits, 0) AS scanner_hits,
                    COALESCE(u.distinct_sources, 0) AS distinct_sources,

@@ -20,7 +20,7 @@ internal enum RulePeer : byte
 /// record against an interface's rules is a tight loop with no property chains or nullable copies. Rules that can
 /// never match (prefix lists, unparsable peers, groups no interface ever holds) are not compiled at all.
 /// </summary>
-/// <remarks>Gives the same answer as <see cref="FlowCorrelator.Queries.FlowPredicates.RuleMatches"/> (docs/semantics.md, question 5).</remarks>
+/// <remarks>Gives the same answer as the question-5 rule match, <c>FlowPredicates.RuleMatches</c> one layer above (docs/semantics.md, question 5).</remarks>
 internal readonly struct CompiledRule
 {
     private CompiledRule(int ordinal, int protocol, int portLow, int portHigh, RulePeer peer, int groupOrdinal, IpAddr first, IpAddr last)

@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using FlowCorrelator.Ingest;
-using FlowCorrelator.Queries;
 
 namespace FlowCorrelator.Index;
 
@@ -26,13 +25,17 @@ public sealed class EnvironmentIndex
     private readonly Key128Map<Timeline<InterfaceState>> _interfaceTable;
     private readonly Key128Map<AddressOwner[]> _addressTable;
 
+    /// <summary>Takes the parts <see cref="IndexBuilder"/> froze; every derived number and table is already in them.</summary>
     internal EnvironmentIndex(
         FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces,
         FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules,
         FrozenDictionary<IpAddr, AddressOwner[]> addressOwners,
+        ImmutableArray<InterfaceState> attachmentStates,
+        int stateCount,
+        ImmutableArray<string> ruleIds,
         ImmutableArray<GroupRecord> groups,
-        ImmutableArray<RuleChange> ruleChanges,
-        ImmutableArray<GroupAttachment> groupAttachments,
+        ImmutableArray<RuleChangeRecord> ruleChanges,
+        ImmutableArray<GroupSetChangeRecord> groupSetChanges,
         ImmutableArray<TimelineEntry> history,
         ImmutableArray<InputProblem> problems,
         IndexStatistics statistics)
@@ -40,59 +43,14 @@ public sealed class EnvironmentIndex
         _interfaces = interfaces;
         _ingressRules = ingressRules;
         _addressOwners = addressOwners;
-        RuleIds = NumberRules(ingressRules);
-        Dictionary<string, int> groupOrdinals = NumberGroups(interfaces);
-        var attachments = new Dictionary<(string?, string, string), int>();
-        var attachmentList = new List<InterfaceState>();
-        var schedules = new Dictionary<string, RuleSchedule>(StringComparer.Ordinal);
-        int stateCount = 0;
-        foreach (Timeline<InterfaceState> timeline in interfaces.Values)
-        {
-            ReadOnlySpan<long> times = timeline.Times;
-            for (int i = 0; i < times.Length; i++)
-            {
-                InterfaceState state = timeline.Values[i];
-                state.IngressTimelines = [.. state.Groups.Select(g => ingressRules.GetValueOrDefault(g))];
-                state.GroupOrdinals = [.. state.Groups.Select(g => groupOrdinals[g])];
-                // One schedule per group set, over all time, shared by every state holding that set: a schedule per
-                // state would copy a shared group's rules at each of its changes into every interface's every state.
-                if (!schedules.TryGetValue(state.GroupsKey, out RuleSchedule? schedule))
-                {
-                    schedule = Schedule(state, long.MinValue, long.MaxValue, groupOrdinals);
-                    schedules.Add(state.GroupsKey, schedule);
-                }
-
-                state.Rules = schedule;
-
-                // Question 1 groups rows by (instance, interface, groups): number each distinct triple once here so the
-                // per-record aggregation hashes an int, not three strings.
-                if (!attachments.TryGetValue((state.InstanceId, state.InterfaceId, state.GroupsKey), out int ordinal))
-                {
-                    ordinal = attachmentList.Count;
-                    attachments[(state.InstanceId, state.InterfaceId, state.GroupsKey)] = ordinal;
-                    attachmentList.Add(state);
-                }
-
-                state.AttachmentOrdinal = ordinal;
-                state.StateOrdinal = stateCount++;
-            }
-        }
-
-        foreach (AddressOwner[] owners in addressOwners.Values)
-        {
-            for (int i = 0; i < owners.Length; i++)
-            {
-                owners[i] = owners[i] with { Timeline = interfaces.GetValueOrDefault(owners[i].Interface) };
-            }
-        }
-
         _interfaceTable = new([.. interfaces.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
         _addressTable = new([.. addressOwners.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
-        AttachmentStates = [.. attachmentList];
+        AttachmentStates = attachmentStates;
         StateCount = stateCount;
+        RuleIds = ruleIds;
         Groups = groups;
         RuleChanges = ruleChanges;
-        GroupAttachments = groupAttachments;
+        GroupSetChanges = groupSetChanges;
         History = history;
         Problems = problems;
         Statistics = statistics;
@@ -107,11 +65,11 @@ public sealed class EnvironmentIndex
     /// <summary>An index that knows nothing.</summary>
     public static EnvironmentIndex Empty { get; } = Build([]);
 
-    /// <summary>Successful rule changes (question 2), in event order.</summary>
-    public ImmutableArray<RuleChange> RuleChanges { get; }
+    /// <summary>Every rule touched by a successful rule call, in event order (question 2 builds its rows from these).</summary>
+    internal ImmutableArray<RuleChangeRecord> RuleChanges { get; }
 
-    /// <summary>Group sets replaced after launch (question 3), in event order.</summary>
-    public ImmutableArray<GroupAttachment> GroupAttachments { get; }
+    /// <summary>Group sets replaced after launch, in event order (question 3 builds its rows from these).</summary>
+    internal ImmutableArray<GroupSetChangeRecord> GroupSetChanges { get; }
 
     /// <summary>Every change to every resource, in event order (the <c>timeline</c> view).</summary>
     public ImmutableArray<TimelineEntry> History { get; }
@@ -122,8 +80,8 @@ public sealed class EnvironmentIndex
     /// <summary>
     /// Successful events the index could not apply because the evidence cannot tell which resource they changed (e.g. a
     /// DeleteSecurityGroup or Authorize/RevokeSecurityGroupIngress that names a group only by a name several groups
-    /// share), one problem per event, located in the event's source file. <see cref="Workspace"/> adds them to that
-    /// file's report.
+    /// share), one problem per event, located in the event's source file. The workspace adds them to that file's
+    /// report.
     /// </summary>
     public ImmutableArray<InputProblem> Problems { get; }
 
@@ -140,8 +98,9 @@ public sealed class EnvironmentIndex
     public int InterfaceCount => _interfaces.Count;
 
     /// <summary>
-    /// Builds the index from CloudTrail events (any order; sorted by time then event id, duplicates by event id
-    /// applied once) and snapshot events. Failed calls and events without a typed change are counted, not applied.
+    /// Builds the index from CloudTrail events (any order: applied snapshots first, then by time, kind of change and
+    /// event id; a repeated event id is applied once, the first copy given kept) and snapshot events. Failed calls and
+    /// events without a typed change are counted, not applied.
     /// </summary>
     public static EnvironmentIndex Build(IEnumerable<CloudTrailEvent> events)
     {
@@ -237,90 +196,6 @@ public sealed class EnvironmentIndex
         return false;
     }
 
-    /// <summary>Numbers every group some interface state holds, ordinally by id (groups no interface holds get none).</summary>
-    private static Dictionary<string, int> NumberGroups(FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces)
-    {
-        var ordinals = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (string group in interfaces.Values.SelectMany(t => t.Values.ToArray()).SelectMany(s => s.Groups).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            ordinals.Add(group, ordinals.Count);
-        }
-
-        return ordinals;
-    }
-
-    /// <summary>
-    /// The compiled ingress rules of <paramref name="state"/>'s groups over [<paramref name="from"/>, <paramref name="to"/>):
-    /// every change time of its groups' rule sets inside it, each with the rules of all groups concatenated in group
-    /// order (as the per-group loop visited them, so a rule in two groups still counts twice).
-    /// </summary>
-    private static RuleSchedule Schedule(InterfaceState state, long from, long to, Dictionary<string, int> groupOrdinals)
-    {
-        var times = new SortedSet<long> { from };
-        foreach (Timeline<RuleDefinition[]>? timeline in state.IngressTimelines)
-        {
-            if (timeline is null)
-            {
-                continue;
-            }
-
-            foreach (long t in timeline.Times)
-            {
-                if (t > from && t < to)
-                {
-                    times.Add(t);
-                }
-            }
-        }
-
-        long[] starts = [.. times];
-        var sets = new CompiledRule[starts.Length][];
-        var compiled = new List<CompiledRule>();
-        for (int i = 0; i < starts.Length; i++)
-        {
-            compiled.Clear();
-            foreach (Timeline<RuleDefinition[]>? timeline in state.IngressTimelines)
-            {
-                foreach (RuleDefinition rule in timeline?.At(starts[i]) ?? [])
-                {
-                    if (CompiledRule.TryCompile(rule, groupOrdinals, out CompiledRule c))
-                    {
-                        compiled.Add(c);
-                    }
-                }
-            }
-
-            sets[i] = [.. compiled];
-        }
-
-        return new RuleSchedule(starts, sets);
-    }
-
-    private static ImmutableArray<string> NumberRules(FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules)
-    {
-        var ordinals = new Dictionary<string, int>(StringComparer.Ordinal);
-        var ids = ImmutableArray.CreateBuilder<string>();
-        foreach (string group in ingressRules.Keys.Order(StringComparer.Ordinal))
-        {
-            foreach (RuleDefinition[] set in ingressRules[group].Values)
-            {
-                foreach (RuleDefinition rule in set)
-                {
-                    if (!ordinals.TryGetValue(rule.RuleId, out int ordinal))
-                    {
-                        ordinal = ids.Count;
-                        ordinals.Add(rule.RuleId, ordinal);
-                        ids.Add(rule.RuleId);
-                    }
-
-                    rule.Ordinal = ordinal;
-                }
-            }
-        }
-
-        return ids.ToImmutable();
-    }
-
     /// <summary>Every interface's full history (for export and the timeline view).</summary>
     public IEnumerable<(EniId Interface, ReadOnlyMemory<long> Times, IReadOnlyList<InterfaceState> States)> InterfaceHistories()
     {
@@ -344,7 +219,7 @@ public sealed class EnvironmentIndex
 }
 
 /// <summary>Counts from building the index.</summary>
-/// <param name="EventsRead">Events given (after de-duplication).</param>
+/// <param name="EventsRead">Events given, repeated <c>eventID</c>s included (so <paramref name="Duplicates"/> is part of it).</param>
 /// <param name="Duplicates">Events dropped as duplicate event ids.</param>
 /// <param name="Applied">Successful events with a typed change, applied.</param>
 /// <param name="Failed">Events with an error code (including dry runs); nothing applied.</param>
@@ -354,43 +229,33 @@ public sealed class EnvironmentIndex
 public sealed record IndexStatistics(long EventsRead, long Duplicates, long Applied, long Failed, long Ignored, DateTimeOffset? FirstEvent, DateTimeOffset? LastEvent);
 
 /// <summary>An address held by an interface over <c>[From, To)</c>.</summary>
-internal readonly record struct AddressOwner(long From, long To, EniId Interface)
-{
-    /// <summary>The interface's timeline (null when the index has none), resolved when the index is frozen.</summary>
-    public Timeline<InterfaceState>? Timeline { get; init; }
-}
+/// <param name="From">Start (Unix seconds).</param>
+/// <param name="To">End, exclusive (<c>long.MaxValue</c> while held).</param>
+/// <param name="Interface">The holder.</param>
+/// <param name="Timeline">The holder's timeline (null when the index has none), resolved when the index is frozen.</param>
+internal readonly record struct AddressOwner(long From, long To, EniId Interface, Timeline<InterfaceState>? Timeline);
 
 /// <summary>What the evidence says about one security group over the whole history.</summary>
-internal sealed class GroupRecord
-{
-    public required string GroupId { get; init; }
-
-    public string? GroupName { get; set; }
-
-    public bool CreatedInEvidence { get; set; }
-
-    public long? DeletedAt { get; set; }
-
-    /// <summary>Named in the group set of a successful launch, interface creation, modification or snapshot.</summary>
-    public bool AttachEvidence { get; set; }
-
-    /// <summary>In some interface's group set at some time.</summary>
-    public bool EverOnInterface { get; set; }
-
-    /// <summary>Every rule the group ever had, by id, in order of first appearance.</summary>
-    public List<RuleHistory> Rules { get; } = [];
-}
+/// <param name="GroupId">Group id.</param>
+/// <param name="GroupName">Name, when some event or snapshot stated it.</param>
+/// <param name="CreatedInEvidence">Created by a CloudTrail event (not only known from a snapshot or a reference).</param>
+/// <param name="DeletedAt">When it was deleted (Unix seconds), if it was.</param>
+/// <param name="AttachEvidence">Named in the group set of a successful launch, interface creation, modification or snapshot.</param>
+/// <param name="EverOnInterface">In some interface's group set at some time.</param>
+/// <param name="Rules">Every rule the group ever had, by id, in order of first appearance.</param>
+internal sealed record GroupRecord(
+    string GroupId,
+    string? GroupName,
+    bool CreatedInEvidence,
+    long? DeletedAt,
+    bool AttachEvidence,
+    bool EverOnInterface,
+    ImmutableArray<RuleHistory> Rules);
 
 /// <summary>Every definition one rule had, and when it was removed.</summary>
-internal sealed class RuleHistory
-{
-    public required string RuleId { get; init; }
-
-    public required bool IsEgress { get; init; }
-
-    public List<SecurityGroupRuleSpec> Definitions { get; } = [];
-
-    public long AddedAt { get; init; }
-
-    public long? RemovedAt { get; set; }
-}
+/// <param name="RuleId">Rule id.</param>
+/// <param name="IsEgress">Direction.</param>
+/// <param name="Definitions">Every definition, in order (the last is the current or final one).</param>
+/// <param name="AddedAt">When it first became live (Unix seconds; snapshot state starts at <c>long.MinValue / 2</c>).</param>
+/// <param name="RemovedAt">When it was last removed, or null while live.</param>
+internal sealed record RuleHistory(string RuleId, bool IsEgress, ImmutableArray<SecurityGroupRuleSpec> Definitions, long AddedAt, long? RemovedAt);

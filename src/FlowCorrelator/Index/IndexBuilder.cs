@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using FlowCorrelator.Ingest;
-using FlowCorrelator.Queries;
 
 namespace FlowCorrelator.Index;
 
@@ -9,7 +8,12 @@ namespace FlowCorrelator.Index;
 /// Replays events in time order over mutable state, snapshotting each interface's and group's state after every event
 /// that touched it, then freezes everything into <see cref="EnvironmentIndex"/>.
 /// </summary>
-internal sealed class IndexBuilder
+/// <remarks>
+/// This file holds the replay loop (in <see cref="EventOrder"/>) and the state plumbing; each kind of change has its
+/// own part: IndexBuilder.Interfaces.cs (instances and interfaces), .Rules.cs (groups and rules), .GroupNames.cs
+/// (name resolution), .Tags.cs (tags and snapshots), .History.cs (timeline text), .Freeze.cs (the read-only index).
+/// </remarks>
+internal sealed partial class IndexBuilder
 {
     private readonly Dictionary<string, MutableInterface> _interfaces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MutableInstance> _instances = new(StringComparer.Ordinal);
@@ -18,8 +22,8 @@ internal sealed class IndexBuilder
     private readonly Dictionary<IpAddr, List<(long From, long To, string Interface)>> _addresses = [];
     private readonly HashSet<MutableInterface> _dirtyInterfaces = [];
     private readonly HashSet<MutableGroup> _dirtyGroups = [];
-    private readonly List<RuleChange> _ruleChanges = [];
-    private readonly List<GroupAttachment> _groupAttachments = [];
+    private readonly List<RuleChangeRecord> _ruleChanges = [];
+    private readonly List<GroupSetChangeRecord> _groupSetChanges = [];
     private readonly List<TimelineEntry> _history = [];
     private readonly List<InputProblem> _problems = [];
 
@@ -29,6 +33,10 @@ internal sealed class IndexBuilder
     private CloudTrailEvent _event = null!;
     private long _now;
 
+    /// <summary>Every ingress rule id met, by ordinal (<see cref="RuleDefinition.Ordinal"/>), and the reverse map.</summary>
+    private readonly List<string> _ruleIds = [];
+    private readonly Dictionary<string, int> _ruleOrdinals = new(StringComparer.Ordinal);
+
     /// <summary>Counts rules as they become live (<see cref="MutableGroup.LiveSince"/>).</summary>
     private long _ruleOrder;
 
@@ -37,42 +45,8 @@ internal sealed class IndexBuilder
 
     public EnvironmentIndex Build(IEnumerable<CloudTrailEvent> events)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var unique = new List<CloudTrailEvent>();
-        long duplicates = 0;
-        foreach (CloudTrailEvent e in events)
-        {
-            if (seen.Add(e.EventId))
-            {
-                unique.Add(e);
-            }
-            else
-            {
-                duplicates++;
-            }
-        }
-
-        // Snapshots describe the state before the trail starts: apply them first, whatever their time says.
-        unique.Sort(static (a, b) =>
-        {
-            int snapshot = (b.Change is BaselineSnapshot).CompareTo(a.Change is BaselineSnapshot);
-            if (snapshot != 0)
-            {
-                return snapshot;
-            }
-
-            int t = a.Time.CompareTo(b.Time);
-            if (t != 0)
-            {
-                return t;
-            }
-
-            // CloudTrail times have one-second resolution, so causally related calls often share a second; event ids
-            // are random. Within a second, apply what creates before what changes before what removes.
-            int phase = Phase(a.Change).CompareTo(Phase(b.Change));
-            return phase != 0 ? phase : string.CompareOrdinal(a.EventId, b.EventId);
-        });
-
+        OrderedEvents ordered = EventOrder.Arrange(events);
+        List<CloudTrailEvent> unique = ordered.Events;
         long applied = 0, failed = 0, ignored = 0;
         foreach (CloudTrailEvent e in unique)
         {
@@ -104,23 +78,10 @@ internal sealed class IndexBuilder
         }
 
         var real = unique.Where(e => e.Change is not BaselineSnapshot).ToList();
-        var stats = new IndexStatistics(unique.Count, duplicates, applied, failed, ignored,
+        var stats = new IndexStatistics(unique.Count + ordered.Duplicates, ordered.Duplicates, applied, failed, ignored,
             real.Count == 0 ? null : real.Min(e => e.Time), real.Count == 0 ? null : real.Max(e => e.Time));
         return Freeze(stats);
     }
-
-    /// <summary>Order of kinds of change within one second: create, then attach/modify/tag, then remove.</summary>
-    private static int Phase(Ec2Change? change) => change switch
-    {
-        SecurityGroupCreated or NetworkInterfaceCreated or InstancesLaunched => 0,
-        RulesAuthorized or NetworkInterfaceAttached or PrivateIpsChanged { Unassigned: false } or TagsCreated
-            or InstancesStateChanged { Kind: InstanceStateChange.Started } => 1,
-        RulesModified or NetworkInterfaceGroupsReplaced or InstanceGroupsReplaced or NetworkInterfaceDeleteOnTerminationChanged => 2,
-        TagsDeleted or RulesRevoked or PrivateIpsChanged or NetworkInterfaceDetached
-            or InstancesStateChanged { Kind: InstanceStateChange.Stopped } => 3,
-        InstancesStateChanged or NetworkInterfaceDeleted or SecurityGroupDeleted => 4,
-        _ => 2,
-    };
 
     private void Apply(Ec2Change change)
     {
@@ -145,795 +106,6 @@ internal sealed class IndexBuilder
             case TagsDeleted c: DeleteTags(c); break;
             case BaselineSnapshot c: ApplySnapshot(c); break;
             default: break;
-        }
-    }
-
-    // ---- instances and interfaces -------------------------------------------------------------------------------
-
-    private void Launch(InstancesLaunched c)
-    {
-        foreach (string g in c.RequestedGroups)
-        {
-            Group(g).Record.AttachEvidence = true;
-        }
-
-        foreach (InstanceInfo info in c.Instances)
-        {
-            LaunchOne(info, running: true);
-        }
-    }
-
-    private void LaunchOne(InstanceInfo info, bool running)
-    {
-        MutableInstance instance = Instance(info.InstanceId);
-        instance.Running = running;
-
-        // Merge rather than replace: a CreateTags for the new id may have been applied first (same second).
-        foreach (Tag t in info.Tags)
-        {
-            if (t.Value is not null)
-            {
-                instance.Tags[t.Key] = t.Value;
-            }
-        }
-
-        instance.Groups = [.. info.Groups.Select(g => g.GroupId)];
-        foreach (GroupRef g in info.Groups)
-        {
-            NoteGroupName(g);
-            Group(g.GroupId).Record.AttachEvidence = true;
-        }
-
-        Record(info.InstanceId, $"{(running ? "launched" : "known running state: " + (info.State ?? "unknown"))}; tags {FormatTags(instance.Tags)}; groups {string.Join(",", instance.Groups)}");
-        foreach (NetworkInterfaceInfo ni in info.NetworkInterfaces)
-        {
-            MutableInterface eni = Interface(ni.NetworkInterfaceId);
-            eni.Exists = true;
-            eni.Deleted = false;
-            eni.VpcId = ni.VpcId ?? info.VpcId ?? eni.VpcId;
-
-            // AWS deletes an interface with its instance when the attachment says deleteOnTermination; interfaces
-            // created by the launch default to true, and snapshots and older events may not say.
-            eni.DeleteOnTermination = ni.DeleteOnTermination ?? (_event.Change is not BaselineSnapshot);
-            ImmutableArray<GroupRef> groups = ni.Groups.IsDefaultOrEmpty ? info.Groups : ni.Groups;
-            SetGroups(eni, groups);
-            var ips = new List<string>(ni.PrivateIps);
-            if (ips.Count == 0 && ni.DeviceIndex == 0 && info.PrivateIp is not null)
-            {
-                ips.Add(info.PrivateIp);
-            }
-
-            foreach (string ip in ips)
-            {
-                AddAddress(eni, ip);
-            }
-
-            Record(eni.Id, $"created with {info.InstanceId}; addresses {string.Join(",", eni.Addresses.Keys)}; groups {string.Join(",", eni.Groups)}");
-            Attach(eni.Id, info.InstanceId, ni.AttachmentId, ni.DeviceIndex, byLaunch: true);
-        }
-
-        MarkInstanceDirty(instance);
-    }
-
-    private void ChangeState(InstancesStateChanged c)
-    {
-        foreach (string id in c.InstanceIds)
-        {
-            MutableInstance instance = Instance(id);
-            switch (c.Kind)
-            {
-                case InstanceStateChange.Started:
-                    instance.Running = true;
-                    Record(id, "started");
-                    break;
-                case InstanceStateChange.Stopped:
-                    instance.Running = false;
-                    Record(id, "stopped");
-                    break;
-                default:
-                    instance.Running = false;
-                    Record(id, "terminated");
-                    foreach (string eniId in instance.Interfaces.ToList())
-                    {
-                        MutableInterface eni = Interface(eniId);
-                        DetachInterface(eni);
-                        if (eni.DeleteOnTermination)
-                        {
-                            // AWS deletes these with the instance and logs no event for it.
-                            DeleteInterface(eniId);
-                        }
-                    }
-
-                    break;
-            }
-
-            MarkInstanceDirty(instance);
-        }
-    }
-
-    private void CreateInterface(NetworkInterfaceCreated c)
-    {
-        foreach (string g in c.RequestedGroups)
-        {
-            Group(g).Record.AttachEvidence = true;
-        }
-
-        MutableInterface eni = Materialise(c.Interface);
-        eni.DeleteOnTermination = false;
-
-        Record(eni.Id, $"created; addresses {string.Join(",", eni.Addresses.Keys)}; groups {string.Join(",", eni.Groups)}");
-        _dirtyInterfaces.Add(eni);
-    }
-
-    /// <summary>An interface as a create response or snapshot describes it: existing, with its groups and addresses.</summary>
-    private MutableInterface Materialise(NetworkInterfaceInfo ni)
-    {
-        MutableInterface eni = Interface(ni.NetworkInterfaceId);
-        eni.Exists = true;
-        eni.Deleted = false;
-        eni.VpcId = ni.VpcId ?? eni.VpcId;
-        SetGroups(eni, ni.Groups); // also records the groups as attached
-        foreach (string ip in ni.PrivateIps)
-        {
-            AddAddress(eni, ip);
-        }
-
-        return eni;
-    }
-
-    private void DeleteInterface(string interfaceId)
-    {
-        MutableInterface eni = Interface(interfaceId);
-        DetachInterface(eni);
-        foreach (IpAddr ip in eni.Addresses.Keys.ToList())
-        {
-            RemoveAddress(eni, ip);
-        }
-
-        eni.Exists = false;
-        eni.Deleted = true;
-        Record(interfaceId, "deleted");
-        _dirtyInterfaces.Add(eni);
-    }
-
-    private void Attach(string interfaceId, string instanceId, string? attachmentId, int deviceIndex, bool byLaunch)
-    {
-        MutableInterface eni = Interface(interfaceId);
-        MutableInstance instance = Instance(instanceId);
-        if (eni.Instance is not null && eni.Instance != instanceId)
-        {
-            DetachInterface(eni);
-        }
-
-        eni.Exists = true;
-        eni.Instance = instanceId;
-        eni.DeviceIndex = deviceIndex;
-        if (!byLaunch)
-        {
-            eni.DeleteOnTermination = false; // AttachNetworkInterface attachments default to false
-        }
-        instance.Interfaces.Add(interfaceId);
-        if (attachmentId is not null)
-        {
-            _attachments[attachmentId] = (interfaceId, instanceId);
-        }
-
-        if (!byLaunch)
-        {
-            Record(interfaceId, $"attached to {instanceId} (device {deviceIndex})");
-            Record(instanceId, $"{interfaceId} attached (device {deviceIndex})");
-        }
-
-        _dirtyInterfaces.Add(eni);
-    }
-
-    private void SetDeleteOnTermination(NetworkInterfaceDeleteOnTerminationChanged c)
-    {
-        MutableInterface eni = Interface(c.NetworkInterfaceId);
-        eni.DeleteOnTermination = c.DeleteOnTermination;
-        Record(eni.Id, $"deleteOnTermination = {(c.DeleteOnTermination ? "true" : "false")}");
-    }
-
-    private void Detach(string attachmentId)
-    {
-        if (_attachments.TryGetValue(attachmentId, out (string Interface, string Instance) a))
-        {
-            MutableInterface eni = Interface(a.Interface);
-            if (eni.Instance == a.Instance)
-            {
-                DetachInterface(eni);
-                Record(a.Interface, $"detached from {a.Instance}");
-                Record(a.Instance, $"{a.Interface} detached");
-            }
-        }
-        else
-        {
-            Record(attachmentId, "detached (attachment unknown to the evidence)");
-        }
-    }
-
-    private void DetachInterface(MutableInterface eni)
-    {
-        if (eni.Instance is { } instanceId)
-        {
-            Instance(instanceId).Interfaces.Remove(eni.Id);
-            eni.Instance = null;
-            _dirtyInterfaces.Add(eni);
-        }
-    }
-
-    private void ReplaceGroups(MutableInterface eni, ImmutableArray<GroupRef> groups, string? viaInstance = null)
-    {
-        // A successful call on an interface proves it exists, even when it is older than the evidence.
-        eni.Exists |= !eni.Deleted;
-        bool beforeKnown = eni.GroupsKnown;
-        ImmutableArray<string> before = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        SetGroups(eni, groups); // also records the groups as attached
-        ImmutableArray<string> after = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        _groupAttachments.Add(new GroupAttachment
-        {
-            Time = _event.Time,
-            EventId = _event.EventId,
-            EventName = _event.EventName,
-            InterfaceId = eni.Id,
-            InstanceId = eni.Instance ?? viaInstance,
-            GroupsBefore = before,
-            GroupsAfter = after,
-
-            // When the evidence never saw the interface's groups, the earlier set is unknown, not empty: claim nothing.
-            Added = beforeKnown ? [.. after.Except(before, StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [],
-            Removed = beforeKnown ? [.. before.Except(after, StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [],
-            GroupsBeforeUnknown = !beforeKnown,
-            Actor = _event.ActorArn,
-        });
-        Record(eni.Id, $"groups {(beforeKnown ? string.Join(",", before) : "(unknown)")} -> {string.Join(",", after)}");
-        _dirtyInterfaces.Add(eni);
-    }
-
-    private void ReplaceInstanceGroups(InstanceGroupsReplaced c)
-    {
-        MutableInstance instance = Instance(c.InstanceId);
-        instance.Groups = [.. c.Groups.Select(g => g.GroupId)];
-        MutableInterface? primary = instance.Interfaces.Select(Interface).Where(e => e.DeviceIndex == 0).FirstOrDefault();
-        if (primary is not null)
-        {
-            ReplaceGroups(primary, c.Groups, c.InstanceId);
-            return;
-        }
-
-        foreach (GroupRef g in c.Groups)
-        {
-            Group(g.GroupId).Record.AttachEvidence = true;
-        }
-
-        ImmutableArray<string> after = [.. c.Groups.Select(g => g.GroupId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        _groupAttachments.Add(new GroupAttachment
-        {
-            Time = _event.Time,
-            EventId = _event.EventId,
-            EventName = _event.EventName,
-            InterfaceId = null,
-            InstanceId = c.InstanceId,
-            GroupsBefore = [],
-            GroupsAfter = after,
-            Added = [],
-            Removed = [],
-            GroupsBeforeUnknown = true,
-            Actor = _event.ActorArn,
-        });
-        Record(c.InstanceId, $"groups -> {string.Join(",", after)} (primary interface unknown)");
-    }
-
-    private void ChangeAddresses(PrivateIpsChanged c)
-    {
-        MutableInterface eni = Interface(c.NetworkInterfaceId);
-        eni.Exists |= !eni.Deleted;
-        foreach (string ip in c.Ips)
-        {
-            if (c.Unassigned)
-            {
-                if (IpAddr.TryParse(ip, out IpAddr address))
-                {
-                    RemoveAddress(eni, address);
-                }
-            }
-            else
-            {
-                AddAddress(eni, ip);
-            }
-        }
-
-        Record(eni.Id, $"{(c.Unassigned ? "unassigned" : "assigned")} {string.Join(",", c.Ips)}");
-        _dirtyInterfaces.Add(eni);
-    }
-
-    private void SetGroups(MutableInterface eni, ImmutableArray<GroupRef> groups)
-    {
-        eni.Groups.Clear();
-        eni.GroupsKnown = true;
-        foreach (GroupRef g in groups)
-        {
-            NoteGroupName(g);
-            eni.Groups.Add(g.GroupId);
-            GroupRecord record = Group(g.GroupId).Record;
-            record.EverOnInterface = true;
-            record.AttachEvidence = true;
-        }
-
-        _dirtyInterfaces.Add(eni);
-    }
-
-    private void AddAddress(MutableInterface eni, string ip)
-    {
-        if (!IpAddr.TryParse(ip, out IpAddr address) || eni.Addresses.ContainsKey(address))
-        {
-            return;
-        }
-
-        // An address moves within a VPC: whoever there held it loses it now. Private ranges repeat across VPCs (and
-        // accounts), so a holder in another VPC keeps it; when either VPC is unknown, assume the same VPC.
-        if (_addresses.TryGetValue(address, out var owners))
-        {
-            foreach ((long _, long to, string holderId) in owners.Where(o => o.To == long.MaxValue).ToList())
-            {
-                MutableInterface holder = Interface(holderId);
-                if (holder != eni && (holder.VpcId is null || eni.VpcId is null || holder.VpcId == eni.VpcId))
-                {
-                    RemoveAddress(holder, address);
-                }
-            }
-        }
-
-        eni.Addresses[address] = _now;
-        if (!_addresses.TryGetValue(address, out owners))
-        {
-            owners = [];
-            _addresses[address] = owners;
-        }
-
-        owners.Add((_now, long.MaxValue, eni.Id));
-        _dirtyInterfaces.Add(eni);
-    }
-
-    private void RemoveAddress(MutableInterface eni, IpAddr address)
-    {
-        if (!eni.Addresses.Remove(address))
-        {
-            return;
-        }
-
-        if (_addresses.TryGetValue(address, out var owners))
-        {
-            for (int i = owners.Count - 1; i >= 0; i--)
-            {
-                if (owners[i].Interface == eni.Id && owners[i].To == long.MaxValue)
-                {
-                    owners[i] = (owners[i].From, _now, eni.Id);
-                    break;
-                }
-            }
-        }
-
-        _dirtyInterfaces.Add(eni);
-    }
-
-    // ---- security groups ------------------------------------------------------------------------------------------
-
-    private void CreateGroup(SecurityGroupCreated c, bool inEvidence)
-    {
-        MutableGroup group = Group(c.GroupId);
-        group.Record.GroupName = c.GroupName ?? group.Record.GroupName;
-        group.Record.CreatedInEvidence |= inEvidence;
-        group.Record.DeletedAt = null;
-        group.VpcId = c.VpcId ?? group.VpcId;
-        group.CreatedAt = _now;
-        if (inEvidence && c.VpcId is null)
-        {
-            // CreateSecurityGroup needs vpcId for any VPC but the default one (EC2 API reference), so a call without it
-            // created the group in the default VPC of the call's account and Region. A snapshot that omits VpcId says nothing.
-            group.DefaultVpcOf = (_event.AccountId, _event.Region);
-        }
-
-        if (inEvidence)
-        {
-            Record(c.GroupId, $"created ({c.GroupName})");
-        }
-    }
-
-    private void DeleteGroup(SecurityGroupDeleted c)
-    {
-        string? id = c.GroupId ?? ResolveNameInDefaultVpc(c.GroupName);
-        if (id is null)
-        {
-            _notApplied = true;
-            return;
-        }
-
-        MutableGroup group = Group(id);
-        foreach (string ruleId in group.Live.Keys.ToList())
-        {
-            RemoveRule(group, ruleId);
-        }
-
-        group.Record.DeletedAt = _now;
-        Record(id, "deleted");
-        _dirtyGroups.Add(group);
-    }
-
-    /// <summary>
-    /// The group a call that names only a group name changed (DeleteSecurityGroup, AuthorizeSecurityGroupIngress,
-    /// RevokeSecurityGroupIngress), or null (reported) when the evidence cannot tell. EC2 accepts a name only for the
-    /// default VPC (and EC2-Classic); in any other VPC the caller must give the id. Names are unique, ignoring case,
-    /// within a VPC, so the answer is the one live group of that name that the evidence places in the default VPC of the
-    /// call's account and Region. Groups whose VPC the evidence does not call default are never guessed at: a wrong guess
-    /// would add rules to, or remove them from, another group in questions 2, 4 and 5.
-    /// </summary>
-    private string? ResolveNameInDefaultVpc(string? name)
-    {
-        if (name is null)
-        {
-            return null;
-        }
-
-        List<MutableGroup> sameName = [.. _groups.Values
-            .Where(g => g.Record.DeletedAt is null && string.Equals(g.Record.GroupName, name, StringComparison.OrdinalIgnoreCase))
-            .OrderBy(g => g.Record.GroupId, StringComparer.Ordinal)];
-        List<MutableGroup> candidates = sameName.FindAll(InDefaultVpcOfThisCall);
-
-        // EC2 refuses a second group of one name in a VPC (InvalidGroup.Duplicate): a group of that name created in this
-        // second, while an older one was live, was created after the delete, so it is not the deleted one. And when an
-        // older group of that name is live whose VPC the evidence does not know, the group created in this second
-        // cannot be told from it: reported below, not guessed.
-        if (candidates.Exists(g => g.CreatedAt < _now))
-        {
-            candidates.RemoveAll(g => g.CreatedAt >= _now);
-        }
-        else if (sameName.Exists(g => g.CreatedAt < _now))
-        {
-            candidates.Clear();
-        }
-
-        if (candidates.Count == 1)
-        {
-            return candidates[0].Record.GroupId;
-        }
-
-        string why = candidates.Count > 1
-            ? $"several live groups named '{name}' are in a default VPC as far as the evidence shows: candidates {string.Join(", ", candidates.Select(g => g.Record.GroupId))}"
-            : sameName.Count > 0
-                ? $"no live group named '{name}' is known to be in the default VPC of this call; other live groups of that name: {string.Join(", ", sameName.Select(g => g.Record.GroupId + (g.VpcId is null ? " (VPC unknown)" : $" ({g.VpcId})")))}"
-                : $"no live group named '{name}' is known; candidates: none";
-        _problems.Add(new InputProblem(
-            _event.SourceFile ?? "(no source file)",
-            0,
-            0,
-            ProblemReason.Unresolved,
-            $"{_event.EventName} {_event.EventId} names the group only by groupName and its response does not name the group's id; {why}. Nothing was applied.",
-            null));
-        foreach (MutableGroup g in candidates.Count > 0 ? candidates : sameName)
-        {
-            Record(g.Record.GroupId, $"possibly the group '{name}' of this {_event.EventName} (not applied: the evidence cannot tell which group)");
-        }
-
-        return null;
-    }
-
-    private bool InDefaultVpcOfThisCall(MutableGroup group)
-    {
-        if (group.DefaultVpcOf is { } scope)
-        {
-            // Every account and Region has its own default VPC: one created elsewhere is not the one this call saw.
-            return Same(scope.AccountId, _event.AccountId) && Same(scope.Region, _event.Region);
-        }
-
-        return group.VpcId is not null && _defaultVpcs.Contains(group.VpcId);
-
-        static bool Same(string? a, string? b) => a is null || b is null || string.Equals(a, b, StringComparison.Ordinal);
-    }
-
-    private void Authorize(RulesAuthorized c)
-    {
-        string? groupId = c.GroupId ?? ResolveNameInDefaultVpc(c.GroupName);
-        if (groupId is null)
-        {
-            _notApplied = true;
-            return;
-        }
-
-        int n = 0;
-        foreach (SecurityGroupRuleSpec spec in c.Rules)
-        {
-            string ruleId = spec.RuleId ?? $"{_event.EventId}#{n}";
-            n++;
-            SecurityGroupRuleSpec def = spec with { RuleId = ruleId, GroupId = spec.GroupId.Length == 0 ? groupId : spec.GroupId };
-            MutableGroup group = Group(def.GroupId);
-            AddOrReplaceRule(group, def);
-            AddRuleChange(def, "added");
-        }
-    }
-
-    private void Revoke(RulesRevoked c)
-    {
-        string? groupId = c.GroupId ?? ResolveNameInDefaultVpc(c.GroupName);
-        if (groupId is null)
-        {
-            _notApplied = true;
-            return;
-        }
-
-        MutableGroup group = Group(groupId);
-        var removedById = new List<SecurityGroupRuleSpec>();
-        foreach (string ruleId in c.RuleIds)
-        {
-            if (group.Live.TryGetValue(ruleId, out SecurityGroupRuleSpec? def))
-            {
-                RemoveRule(group, ruleId);
-                removedById.Add(def);
-                AddRuleChange(def, "removed");
-            }
-            else if (group.DirectionUnknown.Remove(ruleId, out SecurityGroupRuleSpec? undirected))
-            {
-                // The revoke's direction settles the rule's; it was never in the state, so only the row remains.
-                AddRuleChange(undirected with { IsEgress = c.IsEgress }, "removed");
-            }
-            else
-            {
-                AddRuleChange(new SecurityGroupRuleSpec { RuleId = ruleId, GroupId = groupId, IsEgress = c.IsEgress, Protocol = -1 }, "removed", definitionKnown: false);
-            }
-        }
-
-        foreach (SecurityGroupRuleSpec spec in c.Rules)
-        {
-            SecurityGroupRuleSpec wanted = spec with { GroupId = groupId, IsEgress = c.IsEgress };
-            if (removedById.Exists(r => r.SamePermission(wanted)) || c.RevokedRules.Any(r => (r with { GroupId = groupId, IsEgress = c.IsEgress }).SamePermission(wanted)))
-            {
-                // The response named the revoked rule's id as well (revokedSecurityGroupRuleSet): that is the rule this
-                // permission revoked, whatever else of the same permission the second added. One rule, one row.
-                continue;
-            }
-
-            List<SecurityGroupRuleSpec> matches = RevokedByPermission(group, wanted);
-            if (matches.Count == 0)
-            {
-                AddRuleChange(wanted with { RuleId = null }, "removed");
-                continue;
-            }
-
-            foreach (SecurityGroupRuleSpec match in matches)
-            {
-                RemoveRule(group, match.RuleId!);
-                AddRuleChange(match, "removed");
-            }
-        }
-    }
-
-    /// <summary>
-    /// The live rules a revoke by permission removed. Authorize* of one second applies before its Revoke*, but the
-    /// calls may have run the other way round: EC2 refuses to authorize a permission the group already has
-    /// (InvalidPermission.Duplicate), so an Authorize of a permission that was live before this second ran after the
-    /// revoke, and the revoke took the older rules, not the new one. When no rule of the permission was live before
-    /// this second, the revoke can only have found one added in it (a revoke that finds nothing lists the permission
-    /// in unknownIpPermissionSet, and the parser drops it): the first applied, so that authorize, revoke, authorize
-    /// in one second leaves one rule, as EC2 would.
-    /// </summary>
-    private List<SecurityGroupRuleSpec> RevokedByPermission(MutableGroup group, SecurityGroupRuleSpec wanted)
-    {
-        var older = new List<SecurityGroupRuleSpec>();
-        SecurityGroupRuleSpec? firstThisSecond = null;
-        long firstOrder = long.MaxValue;
-        foreach (SecurityGroupRuleSpec rule in group.Live.Values)
-        {
-            if (!rule.SamePermission(wanted))
-            {
-                continue;
-            }
-
-            (long since, long order) = group.LiveSince[rule.RuleId!];
-            if (since < _now)
-            {
-                older.Add(rule);
-            }
-            else if (order < firstOrder)
-            {
-                firstThisSecond = rule;
-                firstOrder = order;
-            }
-        }
-
-        return older.Count > 0 || firstThisSecond is null ? older : [firstThisSecond];
-    }
-
-    private void Modify(RulesModified c)
-    {
-        foreach (SecurityGroupRuleSpec spec in c.Rules)
-        {
-            if (spec.RuleId is null)
-            {
-                continue;
-            }
-
-            string groupId = spec.GroupId.Length == 0 ? c.GroupId : spec.GroupId;
-            MutableGroup group = Group(groupId);
-            bool known = group.Live.TryGetValue(spec.RuleId, out SecurityGroupRuleSpec? existing);
-            group.Histories.TryGetValue(spec.RuleId, out RuleHistory? history);
-            if (!known && history is null)
-            {
-                // ModifySecurityGroupRules does not say the direction, and the evidence never saw this rule: keep it
-                // aside (reported, never in the ingress state) until a later event says which way it points.
-                SecurityGroupRuleSpec undirected = spec with { GroupId = groupId };
-                group.DirectionUnknown[spec.RuleId] = undirected;
-                AddRuleChange(undirected, "modified", directionKnown: false);
-                continue;
-            }
-
-            SecurityGroupRuleSpec def = spec with { GroupId = groupId, IsEgress = existing?.IsEgress ?? history!.IsEgress };
-            AddOrReplaceRule(group, def);
-            AddRuleChange(def, "modified");
-        }
-    }
-
-    private void AddOrReplaceRule(MutableGroup group, SecurityGroupRuleSpec def)
-    {
-        string ruleId = def.RuleId!;
-        if (!group.Live.ContainsKey(ruleId))
-        {
-            group.LiveSince[ruleId] = (_now, _ruleOrder++);
-        }
-
-        group.Live[ruleId] = def;
-        if (def.IsEgress)
-        {
-            group.LiveIngress.Remove(ruleId);
-        }
-        else
-        {
-            group.LiveIngress[ruleId] = new RuleDefinition(ruleId, def);
-        }
-
-        if (!group.Histories.TryGetValue(ruleId, out RuleHistory? history))
-        {
-            history = new RuleHistory { RuleId = ruleId, IsEgress = def.IsEgress, AddedAt = _now };
-            group.Record.Rules.Add(history);
-            group.Histories[ruleId] = history;
-        }
-
-        history.RemovedAt = null;
-        history.Definitions.Add(def);
-        Record(group.Record.GroupId, $"rule {ruleId} {(def.IsEgress ? "egress" : "ingress")} {Describe(def)}");
-        _dirtyGroups.Add(group);
-    }
-
-    private void RemoveRule(MutableGroup group, string ruleId)
-    {
-        if (!group.Live.Remove(ruleId))
-        {
-            return;
-        }
-
-        group.LiveSince.Remove(ruleId);
-        group.LiveIngress.Remove(ruleId);
-        if (group.Histories.TryGetValue(ruleId, out RuleHistory? history))
-        {
-            history.RemovedAt = _now;
-        }
-
-        Record(group.Record.GroupId, $"rule {ruleId} removed");
-        _dirtyGroups.Add(group);
-    }
-
-    private void AddRuleChange(SecurityGroupRuleSpec def, string change, bool definitionKnown = true, bool directionKnown = true)
-    {
-        if (_event.Change is BaselineSnapshot)
-        {
-            return;
-        }
-
-        bool world = def.Cidr is { } cidr && IpNetwork.TryParse(cidr, out IpNetwork network) && network.IsWorld;
-        bool allProtocols = def.Protocol == -1;
-        _ruleChanges.Add(new RuleChange
-        {
-            Time = _event.Time,
-            EventId = _event.EventId,
-            EventName = _event.EventName,
-            Change = change,
-            GroupId = def.GroupId,
-            RuleId = def.RuleId,
-            Direction = !directionKnown ? "unknown" : def.IsEgress ? "egress" : "ingress",
-            Protocol = definitionKnown ? SecurityGroupRuleSpec.ProtocolName(def.Protocol) : "unknown",
-            FromPort = allProtocols ? null : def.FromPort,
-            ToPort = allProtocols ? null : def.ToPort,
-            Cidr = def.Cidr,
-            ReferencedGroupId = def.ReferencedGroupId,
-            PrefixListId = def.PrefixListId,
-            Actor = _event.ActorArn,
-            SourceIp = _event.SourceIp,
-            OpensToWorld = world,
-            Risks = def.IsEgress || !definitionKnown ? [] : RiskLabels.For(def, world),
-        });
-    }
-
-    // ---- tags -----------------------------------------------------------------------------------------------------
-
-    private void CreateTags(TagsCreated c)
-    {
-        foreach (string id in c.ResourceIds)
-        {
-            if (id.StartsWith("i-", StringComparison.Ordinal))
-            {
-                MutableInstance instance = Instance(id);
-                foreach (Tag t in c.Tags)
-                {
-                    instance.Tags[t.Key] = t.Value ?? string.Empty;
-                }
-
-                MarkInstanceDirty(instance);
-            }
-
-            Record(id, "tags set " + string.Join(",", c.Tags.Select(t => $"{t.Key}={t.Value}")));
-        }
-    }
-
-    private void DeleteTags(TagsDeleted c)
-    {
-        foreach (string id in c.ResourceIds)
-        {
-            if (id.StartsWith("i-", StringComparison.Ordinal))
-            {
-                MutableInstance instance = Instance(id);
-                if (c.Tags.IsDefaultOrEmpty)
-                {
-                    instance.Tags.Clear();
-                }
-                else
-                {
-                    foreach (Tag t in c.Tags)
-                    {
-                        if (instance.Tags.TryGetValue(t.Key, out string? v) && (t.Value is null || t.Value == v))
-                        {
-                            instance.Tags.Remove(t.Key);
-                        }
-                    }
-                }
-
-                MarkInstanceDirty(instance);
-            }
-
-            Record(id, "tags deleted " + (c.Tags.IsDefaultOrEmpty ? "(all)" : string.Join(",", c.Tags.Select(t => t.Value is null ? t.Key : $"{t.Key}={t.Value}"))));
-        }
-    }
-
-    // ---- snapshots ------------------------------------------------------------------------------------------------
-
-    private void ApplySnapshot(BaselineSnapshot c)
-    {
-        _defaultVpcs.UnionWith(c.DefaultVpcIds);
-        foreach (SecurityGroupCreated g in c.Groups)
-        {
-            CreateGroup(g, inEvidence: false);
-        }
-
-        foreach (SecurityGroupRuleSpec rule in c.Rules)
-        {
-            if (rule.RuleId is not null)
-            {
-                AddOrReplaceRule(Group(rule.GroupId), rule);
-            }
-        }
-
-        foreach (NetworkInterfaceInfo ni in c.NetworkInterfaces)
-        {
-            Materialise(ni).DeleteOnTermination = ni.DeleteOnTermination ?? false;
-        }
-
-        foreach (InstanceInfo info in c.Instances)
-        {
-            bool running = info.State is null or "running" or "pending";
-            LaunchOne(info, running);
-        }
-
-        foreach ((string eniId, string instanceId, string? attachmentId, int deviceIndex) in c.Attachments)
-        {
-            Attach(eniId, instanceId, attachmentId, deviceIndex, byLaunch: true);
         }
     }
 
@@ -967,19 +139,11 @@ internal sealed class IndexBuilder
     {
         if (!_groups.TryGetValue(id, out MutableGroup? group))
         {
-            group = new MutableGroup(new GroupRecord { GroupId = id });
+            group = new MutableGroup(id);
             _groups[id] = group;
         }
 
         return group;
-    }
-
-    private void NoteGroupName(GroupRef g)
-    {
-        if (g.GroupName is not null)
-        {
-            Group(g.GroupId).Record.GroupName ??= g.GroupName;
-        }
     }
 
     private void MarkInstanceDirty(MutableInstance instance)
@@ -990,16 +154,13 @@ internal sealed class IndexBuilder
         }
     }
 
-    private void Record(string resourceId, string change) =>
-        _history.Add(new TimelineEntry(_event.Change is BaselineSnapshot ? DateTimeOffset.UnixEpoch : _event.Time, _event.EventId, _event.EventName, _event.ActorArn, resourceId, change));
-
     /// <summary>After an event: append the new state of every interface and group it touched.</summary>
     private void Flush()
     {
         foreach (MutableInterface eni in _dirtyInterfaces)
         {
             MutableInstance? instance = eni.Instance is null ? null : Instance(eni.Instance);
-            var state = new InterfaceState(
+            var state = new StateDraft(
                 eni.Id,
                 eni.Exists,
                 eni.Instance,
@@ -1032,39 +193,6 @@ internal sealed class IndexBuilder
         }
     }
 
-    private EnvironmentIndex Freeze(IndexStatistics stats)
-    {
-        var interfaces = _interfaces.Values
-            .Where(e => e.Timeline.Count > 0)
-            .ToFrozenDictionary(e => EniId.Parse(e.Id), e => new Timeline<InterfaceState>(e.Timeline));
-        var rules = _groups.Values
-            .Where(g => g.Timeline.Count > 0)
-            .ToFrozenDictionary(g => g.Record.GroupId, g => new Timeline<RuleDefinition[]>(g.Timeline), StringComparer.Ordinal);
-        var addresses = _addresses.ToFrozenDictionary(
-            kv => kv.Key,
-            kv => kv.Value.Select(o => new AddressOwner(o.From, o.To, EniId.Parse(o.Interface))).ToArray());
-        return new EnvironmentIndex(
-            interfaces,
-            rules,
-            addresses,
-            [.. _groups.Values.Select(g => g.Record).OrderBy(g => g.GroupId, StringComparer.Ordinal)],
-            [.. _ruleChanges],
-            [.. _groupAttachments],
-            [.. _history],
-            [.. _problems],
-            stats);
-    }
-
-    internal static string Describe(SecurityGroupRuleSpec r)
-    {
-        string ports = r.Protocol == -1 ? "all" : r.FromPort == r.ToPort ? $"{r.FromPort}" : $"{r.FromPort}-{r.ToPort}";
-        string peer = r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId ?? "?";
-        return $"{SecurityGroupRuleSpec.ProtocolName(r.Protocol)}/{ports} from {peer}";
-    }
-
-    private static string FormatTags(Dictionary<string, string> tags) =>
-        tags.Count == 0 ? "(none)" : string.Join(",", tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
-
     private sealed class MutableInterface(string id)
     {
         public string Id { get; } = id;
@@ -1092,7 +220,7 @@ internal sealed class IndexBuilder
         /// <summary>Address → time it was assigned.</summary>
         public Dictionary<IpAddr, long> Addresses { get; } = [];
 
-        public List<(long Time, InterfaceState Value)> Timeline { get; } = [];
+        public List<(long Time, StateDraft Value)> Timeline { get; } = [];
     }
 
     private sealed class MutableInstance(string id)
@@ -1108,9 +236,25 @@ internal sealed class IndexBuilder
         public List<string> Interfaces { get; } = [];
     }
 
-    private sealed class MutableGroup(GroupRecord record)
+    /// <summary>A group as the replay goes; <see cref="Freeze"/> turns what the evidence said of it into a <see cref="GroupRecord"/>.</summary>
+    private sealed class MutableGroup(string groupId)
     {
-        public GroupRecord Record { get; } = record;
+        public string GroupId { get; } = groupId;
+
+        public string? GroupName { get; set; }
+
+        public bool CreatedInEvidence { get; set; }
+
+        public long? DeletedAt { get; set; }
+
+        /// <summary>Named in the group set of a successful launch, interface creation, modification or snapshot.</summary>
+        public bool AttachEvidence { get; set; }
+
+        /// <summary>In some interface's group set at some time.</summary>
+        public bool EverOnInterface { get; set; }
+
+        /// <summary>Every rule the group ever had, by id, in order of first appearance.</summary>
+        public List<MutableRuleHistory> Rules { get; } = [];
 
         /// <summary>VPC, when a creation event or snapshot says.</summary>
         public string? VpcId { get; set; }
@@ -1132,9 +276,36 @@ internal sealed class IndexBuilder
         /// <summary>Parsed form of each live ingress rule, built once per definition (not once per snapshot).</summary>
         public SortedDictionary<string, RuleDefinition> LiveIngress { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Rule histories by id (the same objects as <see cref="GroupRecord.Rules"/>, for O(1) lookup).</summary>
-        public Dictionary<string, RuleHistory> Histories { get; } = new(StringComparer.Ordinal);
+        /// <summary>Rule histories by id (the same objects as <see cref="Rules"/>, for O(1) lookup).</summary>
+        public Dictionary<string, MutableRuleHistory> Histories { get; } = new(StringComparer.Ordinal);
 
         public List<(long Time, RuleDefinition[] Value)> Timeline { get; } = [];
+    }
+
+    /// <summary>
+    /// An interface's state after an event, as the replay knows it; <see cref="Freeze"/> turns each into an
+    /// <see cref="InterfaceState"/> once the numbers and rule schedules it carries can be computed.
+    /// </summary>
+    private sealed record StateDraft(
+        string InterfaceId,
+        bool Exists,
+        string? InstanceId,
+        bool InstanceRunning,
+        FrozenDictionary<string, string> InstanceTags,
+        ImmutableArray<string> Groups,
+        ImmutableArray<IpAddr> Addresses);
+
+    /// <summary>One rule's definitions as the replay goes (<see cref="RuleHistory"/> once frozen).</summary>
+    private sealed class MutableRuleHistory(string ruleId, bool isEgress, long addedAt)
+    {
+        public string RuleId { get; } = ruleId;
+
+        public bool IsEgress { get; } = isEgress;
+
+        public long AddedAt { get; } = addedAt;
+
+        public long? RemovedAt { get; set; }
+
+        public List<SecurityGroupRuleSpec> Definitions { get; } = [];
     }
 }

@@ -18,7 +18,12 @@ public sealed class InterfaceState
         bool instanceRunning,
         FrozenDictionary<string, string> instanceTags,
         ImmutableArray<string> groups,
-        ImmutableArray<IpAddr> addresses)
+        string groupsKey,
+        ImmutableArray<IpAddr> addresses,
+        RuleSchedule rules,
+        int[] groupOrdinals,
+        int stateOrdinal,
+        int attachmentOrdinal)
     {
         InterfaceId = interfaceId;
         Exists = exists;
@@ -26,8 +31,12 @@ public sealed class InterfaceState
         InstanceRunning = instanceRunning;
         InstanceTags = instanceTags;
         Groups = groups;
+        GroupsKey = groupsKey;
         Addresses = addresses;
-        GroupsKey = string.Join(',', groups);
+        Rules = rules;
+        GroupOrdinals = groupOrdinals;
+        StateOrdinal = stateOrdinal;
+        AttachmentOrdinal = attachmentOrdinal;
     }
 
     /// <summary>Interface id.</summary>
@@ -55,25 +64,19 @@ public sealed class InterfaceState
     public ImmutableArray<IpAddr> Addresses { get; }
 
     /// <summary>
-    /// The ingress-rule timeline of each of <see cref="Groups"/> (null for a group with no rules), resolved once when
-    /// the index is frozen so the per-record rule step does no string-keyed lookups.
-    /// </summary>
-    internal Timeline<RuleDefinition[]>?[] IngressTimelines { get; set; } = [];
-
-    /// <summary>
     /// The ingress rules of all <see cref="Groups"/> compiled for matching (shared by the states holding the same
     /// groups): one lookup per record instead of one binary search per group.
     /// </summary>
-    internal RuleSchedule Rules { get; set; } = RuleSchedule.Empty;
+    internal RuleSchedule Rules { get; }
 
     /// <summary>Ordinals of <see cref="Groups"/> within the index (referenced-group rules compare these, not strings).</summary>
-    internal int[] GroupOrdinals { get; set; } = [];
+    internal int[] GroupOrdinals { get; }
 
     /// <summary>Dense number of this state within its index, so per-pass caches can be arrays (see <c>EnvironmentIndex.StateCount</c>).</summary>
-    internal int StateOrdinal { get; set; }
+    internal int StateOrdinal { get; }
 
     /// <summary>Number of this state's (instance, interface, groups) triple; equal triples share it.</summary>
-    internal int AttachmentOrdinal { get; set; }
+    internal int AttachmentOrdinal { get; }
 
     /// <summary>Whether <paramref name="address"/> is one of the interface's addresses.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -126,9 +129,10 @@ public sealed class InterfaceState
 /// <summary>An ingress or egress rule as it stood during some stretch of time, with its peer pre-parsed for matching.</summary>
 public sealed class RuleDefinition
 {
-    internal RuleDefinition(string ruleId, SecurityGroupRuleSpec spec)
+    internal RuleDefinition(string ruleId, int ordinal, SecurityGroupRuleSpec spec)
     {
         RuleId = ruleId;
+        Ordinal = ordinal;
         Spec = spec;
         Protocol = spec.Protocol;
         FromPort = spec.FromPort ?? -1;
@@ -164,8 +168,8 @@ public sealed class RuleDefinition
     /// <summary>The CIDR peer, parsed.</summary>
     public IpNetwork? Network => HasNetwork ? ParsedNetwork : null;
 
-    /// <summary>Dense number of <see cref="RuleId"/> within its index (see <c>EnvironmentIndex.RuleIds</c>); set when the index is frozen.</summary>
-    internal int Ordinal { get; set; }
+    /// <summary>Dense number of <see cref="RuleId"/> within its index (see <c>EnvironmentIndex.RuleIds</c>), given by the builder when it first meets the id.</summary>
+    internal int Ordinal { get; }
 
     /// <summary>
     /// Whether a packet of <paramref name="protocol"/> to <paramref name="dstPort"/> matches the rule's protocol

@@ -101,8 +101,9 @@ public sealed class CloudTrailReader
 
     /// <summary>
     /// Reads many inputs on up to <see cref="ReaderOptions.MaxParallelism"/> threads, adds each file's report to
-    /// <paramref name="diagnostics"/>, drops repeated <c>eventID</c>s (the copy from the input whose name sorts first is
-    /// kept) and returns the events sorted by time, ties by event id (ordinal).
+    /// <paramref name="diagnostics"/> and returns every event in file order: inputs by name (ordinal; inputs of one
+    /// name in the given order), each input's events as it holds them. Repeated <c>eventID</c>s are kept; the index
+    /// drops them and orders events (so the copy kept is the one from the input whose name sorts first).
     /// </summary>
     /// <exception cref="LogFormatException">In strict mode, on the first problem.</exception>
     /// <exception cref="OperationCanceledException">When cancelled.</exception>
@@ -125,36 +126,15 @@ public sealed class CloudTrailReader
             },
             cancellationToken);
 
-        // Merge in a fixed order so that the kept copy of a duplicate does not depend on thread timing.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // A fixed order, so that what follows (the index keeps the first copy of a repeated id) does not depend on
+        // thread timing or on the order the inputs were listed in.
         var merged = new List<CloudTrailEvent>();
-        int duplicates = 0;
         foreach (int i in Enumerable.Range(0, all.Length).OrderBy(i => all[i].Name, StringComparer.Ordinal).ThenBy(i => i))
         {
-            foreach (CloudTrailEvent e in perFile[i])
-            {
-                if (seen.Add(e.EventId))
-                {
-                    merged.Add(e);
-                }
-                else
-                {
-                    duplicates++;
-                }
-            }
+            merged.AddRange(perFile[i]);
         }
 
-        merged.Sort(static (a, b) =>
-        {
-            int c = a.Time.UtcDateTime.CompareTo(b.Time.UtcDateTime);
-            return c != 0 ? c : string.CompareOrdinal(a.EventId, b.EventId);
-        });
-        return new CloudTrailReadResult(
-            merged,
-            duplicates,
-            merged.Count(e => !e.Succeeded),
-            merged.Count(e => e.Succeeded && e.Change is null),
-            reports);
+        return new CloudTrailReadResult(merged, reports);
     }
 
     private void Fail(FileReport report, ProblemReason reason, long offset, string message) =>
@@ -162,34 +142,20 @@ public sealed class CloudTrailReader
 }
 
 /// <summary>
-/// What <see cref="CloudTrailReader.ReadAll"/> produced: the de-duplicated events sorted by time (ties by event id,
-/// ordinal), with counts. Enumerates as the event list.
+/// What <see cref="CloudTrailReader.ReadAll"/> produced: every event in file order (repeated event ids included), and
+/// one report per input. Enumerates as the event list. Counts of duplicates, failed and ignored events are the index's
+/// (<c>EnvironmentIndex.Statistics</c>), which is where events are de-duplicated.
 /// </summary>
 public sealed class CloudTrailReadResult : IReadOnlyList<CloudTrailEvent>
 {
-    internal CloudTrailReadResult(IReadOnlyList<CloudTrailEvent> events, int duplicates, int failed, int ignored, IReadOnlyList<FileReport> files)
+    internal CloudTrailReadResult(IReadOnlyList<CloudTrailEvent> events, IReadOnlyList<FileReport> files)
     {
         Events = events;
-        Duplicates = duplicates;
-        Failed = failed;
-        Ignored = ignored;
         Files = files;
     }
 
-    /// <summary>The events, each <c>eventID</c> once, sorted by <see cref="CloudTrailEvent.Time"/> then <see cref="CloudTrailEvent.EventId"/> (ordinal).</summary>
+    /// <summary>The events in file order (see <see cref="CloudTrailReader.ReadAll"/>), repeated event ids included.</summary>
     public IReadOnlyList<CloudTrailEvent> Events { get; }
-
-    /// <summary>Records dropped because their <c>eventID</c> was already read.</summary>
-    public int Duplicates { get; }
-
-    /// <summary>Events with an <c>errorCode</c> (failed and dry-run calls), which change nothing.</summary>
-    public int Failed { get; }
-
-    /// <summary>Successful events without a typed change (other services, read-only calls, untracked attributes, bad shapes).</summary>
-    public int Ignored { get; }
-
-    /// <summary>Events with a typed change.</summary>
-    public int Changes => Events.Count - Failed - Ignored;
 
     /// <summary>One report per input, in input order.</summary>
     public IReadOnlyList<FileReport> Files { get; }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
+using FlowCorrelator.Index;
 
 namespace FlowCorrelator.Queries;
 
@@ -53,7 +54,7 @@ public sealed record RuleChange
     public required string EventName { get; init; }
 
     /// <summary>What happened to the rule: <c>added</c>, <c>removed</c> or <c>modified</c>.</summary>
-    public required string Change { get; init; }
+    public required RuleChangeKind Change { get; init; }
 
     /// <summary>Group.</summary>
     public required string GroupId { get; init; }
@@ -147,7 +148,7 @@ public sealed record UnusedGroup
     public string? GroupName { get; init; }
 
     /// <summary><c>never-attached</c>, or <c>unknown</c> when the group existed before the evidence starts.</summary>
-    public required string Status { get; init; }
+    public required UnusedGroupStatus Status { get; init; }
 
     /// <summary>Ingress rules not revoked, sorted.</summary>
     public required ImmutableArray<string> IngressRuleIds { get; init; }
@@ -181,7 +182,7 @@ public sealed record RuleUsage
     public string? PrefixListId { get; init; }
 
     /// <summary><c>used</c>, <c>unused</c> or <c>revoked</c>.</summary>
-    public required string Status { get; init; }
+    public required RuleUsageStatus Status { get; init; }
 
     /// <summary>Matching ACCEPT records from non-scanner sources.</summary>
     public long Hits { get; init; }

@@ -37,7 +37,7 @@ public sealed record InvestigationResult
         AccessAttempts = [.. AccessAttempts.OrderBy(a => a.InstanceId, StringComparer.Ordinal).ThenBy(a => a.InterfaceId, StringComparer.Ordinal)
             .ThenBy(a => string.Join(',', a.SecurityGroups), StringComparer.Ordinal).ThenBy(a => IpAddr.TryParse(a.SrcAddr, out IpAddr ip) ? ip : default).ThenBy(a => a.SrcAddr, StringComparer.Ordinal)],
         RuleChanges = [.. RuleChanges.OrderBy(r => r.Time).ThenBy(r => r.EventId, StringComparer.Ordinal).ThenBy(r => r.GroupId, StringComparer.Ordinal)
-            .ThenBy(r => r.RuleId ?? string.Empty, StringComparer.Ordinal).ThenBy(r => r.Change, StringComparer.Ordinal).ThenBy(r => r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId ?? string.Empty, StringComparer.Ordinal)],
+            .ThenBy(r => r.RuleId ?? string.Empty, StringComparer.Ordinal).ThenBy(r => r.Change.ToWireName(), StringComparer.Ordinal).ThenBy(r => r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId ?? string.Empty, StringComparer.Ordinal)],
         GroupAttachments = [.. GroupAttachments.OrderBy(g => g.Time).ThenBy(g => g.EventId, StringComparer.Ordinal).ThenBy(g => g.InterfaceId ?? string.Empty, StringComparer.Ordinal)],
         UnusedGroups = [.. UnusedGroups.OrderBy(g => g.GroupId, StringComparer.Ordinal)],
         RuleUsage = [.. RuleUsage.OrderBy(r => r.GroupId, StringComparer.Ordinal).ThenBy(r => r.RuleId, StringComparer.Ordinal)],

@@ -89,14 +89,14 @@ public static class Investigations
     public static ImmutableArray<RuleChange> RuleChanges(EnvironmentIndex index, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         ArgumentNullException.ThrowIfNull(index);
-        return [.. index.RuleChanges.Where(r => InWindow(r.Time, from, to))];
+        return [.. index.RuleChanges.Where(r => InWindow(r.Event.Time, from, to)).Select(ChangeRows.RuleChange)];
     }
 
     /// <summary>Question 3: group sets replaced after launch, optionally within a window.</summary>
     public static ImmutableArray<GroupAttachment> GroupAttachments(EnvironmentIndex index, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         ArgumentNullException.ThrowIfNull(index);
-        return [.. index.GroupAttachments.Where(a => InWindow(a.Time, from, to))];
+        return [.. index.GroupSetChanges.Where(a => InWindow(a.Event.Time, from, to)).Select(ChangeRows.GroupAttachment)];
     }
 
     /// <summary>Question 4: groups with live ingress rules and no evidence of ever being attached.</summary>
@@ -111,7 +111,7 @@ public static class Investigations
             {
                 GroupId = x.Group.GroupId,
                 GroupName = x.Group.GroupName,
-                Status = x.Group.CreatedInEvidence ? "never-attached" : "unknown",
+                Status = x.Group.CreatedInEvidence ? UnusedGroupStatus.NeverAttached : UnusedGroupStatus.Unknown,
                 IngressRuleIds = x.Live,
             })];
     }
@@ -169,7 +169,7 @@ public static class Investigations
                     Cidr = last.Cidr,
                     ReferencedGroupId = last.ReferencedGroupId,
                     PrefixListId = last.PrefixListId,
-                    Status = revoked ? "revoked" : agg is { Hits: > 0 } ? "used" : "unused",
+                    Status = revoked ? RuleUsageStatus.Revoked : agg is { Hits: > 0 } ? RuleUsageStatus.Used : RuleUsageStatus.Unused,
                     Hits = agg?.Hits ?? 0,
                     ScannerHits = agg?.ScannerHits ?? 0,
                     DistinctSources = agg?.Sources.Count ?? 0,

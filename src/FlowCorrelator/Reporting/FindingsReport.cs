@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
 
@@ -159,9 +160,9 @@ public static class FindingsReport
                 return string.Create(CultureInfo.InvariantCulture,
                     $"{sources.Count} sources, {result.AccessAttempts.Select(a => a.InstanceId).Distinct().Count()} instances; {result.AccessAttempts.Sum(a => a.Accepted)} accepted records from {acceptedSources} sources, {result.AccessAttempts.Sum(a => a.Rejected)} rejected; {sources.Count(g => g.First().Scanner)} sources are known scanners.");
             case Question.RuleChanges when result.RuleChanges.Length > 0:
-                return $"{result.RuleChanges.Count(r => r.OpensToWorld && r.Direction == "ingress" && r.Change != "removed")} ingress rule(s) opened to the world; {result.RuleChanges.Count(r => r.Risks.Any(k => k.StartsWith("admin-port", StringComparison.Ordinal)) && r.Change != "removed")} added/modified rule(s) expose admin ports.";
+                return $"{result.RuleChanges.Count(r => r.OpensToWorld && r.Direction == "ingress" && r.Change != RuleChangeKind.Removed)} ingress rule(s) opened to the world; {result.RuleChanges.Count(r => r.Risks.Any(k => k.StartsWith("admin-port", StringComparison.Ordinal)) && r.Change != RuleChangeKind.Removed)} added/modified rule(s) expose admin ports.";
             case Question.RuleUsage when result.RuleUsage.Length > 0:
-                return $"{result.RuleUsage.Count(r => r.Status == "used")} used, {result.RuleUsage.Count(r => r.Status == "unused")} unused, {result.RuleUsage.Count(r => r.Status == "revoked")} revoked; {result.RuleUsage.Count(r => r.Hits == 0 && r.ScannerHits > 0)} rule(s) hit only by scanners.";
+                return $"{result.RuleUsage.Count(r => r.Status == RuleUsageStatus.Used)} used, {result.RuleUsage.Count(r => r.Status == RuleUsageStatus.Unused)} unused, {result.RuleUsage.Count(r => r.Status == RuleUsageStatus.Revoked)} revoked; {result.RuleUsage.Count(r => r.Hits == 0 && r.ScannerHits > 0)} rule(s) hit only by scanners.";
             default:
                 return null;
         }
@@ -226,7 +227,7 @@ public static class FindingsReport
                 return (
                     ["time", "eventName", "change", "groupId", "ruleId", "direction", "protocol", "ports", "peer", "opensToWorld", "risks", "actor", "sourceIp", "eventId"],
                     new bool[14],
-                    [.. result.RuleChanges.Select(r => new string?[] { T(r.Time), r.EventName, r.Change, r.GroupId, r.RuleId, r.Direction, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId, r.OpensToWorld ? "yes" : "no", Join(r.Risks), r.Actor, r.SourceIp, r.EventId })]);
+                    [.. result.RuleChanges.Select(r => new string?[] { T(r.Time), r.EventName, r.Change.ToWireName(), r.GroupId, r.RuleId, r.Direction, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId, r.OpensToWorld ? "yes" : "no", Join(r.Risks), r.Actor, r.SourceIp, r.EventId })]);
             case Question.GroupAttachments:
                 return (
                     ["time", "eventName", "interfaceId", "instanceId", "groupsBefore", "groupsAfter", "added", "removed", "actor", "eventId"],
@@ -236,12 +237,12 @@ public static class FindingsReport
                 return (
                     ["groupId", "groupName", "status", "ingressRuleIds"],
                     new bool[4],
-                    [.. result.UnusedGroups.Select(g => new string?[] { g.GroupId, g.GroupName, g.Status, Join(g.IngressRuleIds) })]);
+                    [.. result.UnusedGroups.Select(g => new string?[] { g.GroupId, g.GroupName, g.Status.ToWireName(), Join(g.IngressRuleIds) })]);
             default:
                 return (
                     ["groupId", "ruleId", "protocol", "ports", "peer", "status", "hits", "scannerHits", "distinctSources", "firstUsed", "lastUsed"],
                     [false, false, false, false, false, false, true, true, true, false, false],
-                    [.. result.RuleUsage.Select(r => new string?[] { r.GroupId, r.RuleId, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId, r.Status, N(r.Hits), N(r.ScannerHits), N(r.DistinctSources), r.FirstUsed is { } f ? T(f) : null, r.LastUsed is { } l ? T(l) : null })]);
+                    [.. result.RuleUsage.Select(r => new string?[] { r.GroupId, r.RuleId, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId, r.Status.ToWireName(), N(r.Hits), N(r.ScannerHits), N(r.DistinctSources), r.FirstUsed is { } f ? T(f) : null, r.LastUsed is { } l ? T(l) : null })]);
         }
     }
 

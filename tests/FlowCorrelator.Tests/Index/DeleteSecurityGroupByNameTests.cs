@@ -39,7 +39,7 @@ public sealed class DeleteSecurityGroupByNameTests
 
         // Question 5: the custom group's rule is still in force and used after the delete.
         RuleUsage usage = Investigations.RuleUsage(index, [Flow("eni-0web", "198.51.100.20", "10.1.0.10", 443, 300)]).Single();
-        Assert.That((usage.RuleId, usage.Status, usage.Hits), Is.EqualTo(("sgr-custom", "used", 1L)));
+        Assert.That((usage.RuleId, usage.Status.ToWireName(), usage.Hits), Is.EqualTo(("sgr-custom", "used", 1L)));
     }
 
     [Test]

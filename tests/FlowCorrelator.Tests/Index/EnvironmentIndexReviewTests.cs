@@ -1,4 +1,5 @@
 using FlowCorrelator.Index;
+using FlowCorrelator.Queries;
 using FlowCorrelator.Tests.TestData;
 using static FlowCorrelator.Tests.TestData.Events;
 
@@ -29,7 +30,7 @@ public sealed class EnvironmentIndexReviewTests
         EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
 
         Assert.That(index.IngressRulesAt("sg-1", At(100)).ToArray(), Is.Empty);
-        Assert.That(index.RuleChanges.Select(r => r.Change), Is.EqualTo(new[] { "added", "removed" }));
+        Assert.That(Investigations.RuleChanges(index).Select(r => r.Change.ToWireName()), Is.EqualTo(new[] { "added", "removed" }));
     }
 
     [Test]
@@ -43,7 +44,7 @@ public sealed class EnvironmentIndexReviewTests
         Assert.That(state, Is.Not.Null);
         Assert.That(state!.Exists, Is.True);
         Assert.That(state.Groups, Is.EqualTo(new[] { "sg-1" }));
-        FlowCorrelator.Queries.GroupAttachment row = index.GroupAttachments.Single();
+        FlowCorrelator.Queries.GroupAttachment row = Investigations.GroupAttachments(index).Single();
         Assert.That(row.GroupsBeforeUnknown, Is.True, "the earlier set was never stated");
         Assert.That(row.Added, Is.Empty, "nothing is claimed as added when the earlier set is unknown");
         Assert.That(row.GroupsAfter, Is.EqualTo(new[] { "sg-1" }));
@@ -105,7 +106,7 @@ public sealed class EnvironmentIndexReviewTests
         EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
 
         Assert.That(index.IngressRulesAt("sg-1", At(250)).ToArray(), Is.Empty, "direction unknown: not in the ingress state");
-        Assert.That(index.RuleChanges.Select(r => (r.Change, r.Direction)), Is.EqualTo(new[] { ("modified", "unknown"), ("removed", "egress") }));
+        Assert.That(Investigations.RuleChanges(index).Select(r => (r.Change.ToWireName(), r.Direction)), Is.EqualTo(new[] { ("modified", "unknown"), ("removed", "egress") }));
         Assert.That(FlowCorrelator.Queries.Investigations.UnusedGroups(index), Is.Empty);
         Assert.That(FlowCorrelator.Queries.Investigations.RuleUsage(index, []), Is.Empty);
     }

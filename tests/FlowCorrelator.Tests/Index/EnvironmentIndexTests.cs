@@ -1,4 +1,5 @@
 using FlowCorrelator.Index;
+using FlowCorrelator.Queries;
 using FlowCorrelator.Tests.TestData;
 using static FlowCorrelator.Tests.TestData.Events;
 
@@ -41,7 +42,7 @@ public sealed class EnvironmentIndexTests
         Assert.That(state.InstanceHasTag("Name", "payment"), Is.False);
         Assert.That(state.Groups, Is.EqualTo(new[] { "sg-1" }));
         Assert.That(index.Statistics.Failed, Is.EqualTo(2));
-        Assert.That(index.GroupAttachments, Is.Empty);
+        Assert.That(Investigations.GroupAttachments(index), Is.Empty);
     }
 
     [Test]
@@ -133,7 +134,7 @@ public sealed class EnvironmentIndexTests
 
         Assert.That(index.IngressRulesAt("sg-1", At(200)).ToArray().Single().Network, Is.EqualTo(IpNetwork.Parse("203.0.113.0/24")));
         Assert.That(index.IngressRulesAt("sg-1", At(300)).ToArray().Single().Network, Is.EqualTo(IpNetwork.Parse("198.51.100.0/24")));
-        Assert.That(index.RuleChanges.Select(r => (r.Change, r.RuleId, r.Cidr)), Is.EqualTo(new[]
+        Assert.That(Investigations.RuleChanges(index).Select(r => (r.Change.ToWireName(), r.RuleId, r.Cidr)), Is.EqualTo(new[]
         {
             ("added", (string?)"sgr-1", (string?)"203.0.113.0/24"),
             ("modified", "sgr-1", "198.51.100.0/24"),
@@ -151,7 +152,7 @@ public sealed class EnvironmentIndexTests
 
         Assert.That(index.IngressRulesAt("sg-1", At(250)).ToArray().Select(r => r.RuleId), Is.EqualTo(new[] { "sgr-2", "sgr-3" }));
         Assert.That(index.IngressRulesAt("sg-1", At(300)).ToArray().Select(r => r.RuleId), Is.EqualTo(new[] { "sgr-2" }));
-        var removed = index.RuleChanges.Where(r => r.Change == "removed").ToList();
+        var removed = Investigations.RuleChanges(index).Where(r => r.Change == RuleChangeKind.Removed).ToList();
         Assert.That(removed.Select(r => r.RuleId), Is.EqualTo(new[] { "sgr-1", "sgr-3" }));
         Assert.That(removed[0].Risks, Is.EqualTo(new[] { "open-to-world", "admin-port:22" }));
         Assert.That(removed[0].Cidr, Is.EqualTo("0.0.0.0/0"), "revoke by id reports the rule's definition");
@@ -235,5 +236,5 @@ public sealed class EnvironmentIndexTests
         });
     }
 
-    private static void GroupAttachmentRow(EnvironmentIndex index, out FlowCorrelator.Queries.GroupAttachment row) => row = index.GroupAttachments.Single();
+    private static void GroupAttachmentRow(EnvironmentIndex index, out FlowCorrelator.Queries.GroupAttachment row) => row = Investigations.GroupAttachments(index).Single();
 }

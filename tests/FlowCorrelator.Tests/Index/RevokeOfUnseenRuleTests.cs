@@ -30,7 +30,7 @@ public sealed class RevokeOfUnseenRuleTests
             Workspace ws = Workspace.Load([dir], WorkspaceOptions.Default with { WarmUp = false });
             Assert.That(ws.Index.Statistics.Applied, Is.EqualTo(2), ws.Index.Statistics + " " + string.Join(";", ws.Diagnostics.Files.SelectMany(f => f.Samples)));
             Assert.That(Investigations.UnusedGroups(ws.Index).Select(g => string.Join(",", g.IngressRuleIds)), Is.EqualTo(new[] { "sgr-new" }),
-                string.Join("; ", ws.Index.RuleChanges.Select(r => $"{r.RuleId} {r.Change}")));
+                string.Join("; ", Investigations.RuleChanges(ws.Index).Select(r => $"{r.RuleId} {r.Change.ToWireName()}")));
         }
         finally
         {

@@ -42,7 +42,7 @@ public sealed class RulesByGroupNameTests
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
 
         // Question 2: one row per rule, on the group the name resolved to, with the ids a pre-2021 response implies.
-        Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.EventId, r.GroupId, r.RuleId, r.Change, r.Direction)), Is.EqualTo(new[]
+        Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.EventId, r.GroupId, r.RuleId, r.Change.ToWireName(), r.Direction)), Is.EqualTo(new[]
         {
             ("e4-ssh", "sg-0default", "e4-ssh#0", "added", "ingress"),
             ("e5-rdp", "sg-0idle", "e5-rdp#0", "added", "ingress"),
@@ -52,11 +52,11 @@ public sealed class RulesByGroupNameTests
 
         // Question 4: the never-attached default-VPC group with its rule; the attached one and the custom one are not listed.
         UnusedGroup unused = Investigations.UnusedGroups(ws.Index).Single();
-        Assert.That((unused.GroupId, unused.Status, unused.IngressRuleIds.Single()), Is.EqualTo(("sg-0idle", "never-attached", "e5-rdp#0")));
+        Assert.That((unused.GroupId, unused.Status.ToWireName(), unused.IngressRuleIds.Single()), Is.EqualTo(("sg-0idle", "never-attached", "e5-rdp#0")));
 
         // Question 5: the rule is in force from its event on.
         RuleUsage usage = Investigations.RuleUsage(ws.Index, [Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 19), Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 30)]).Single();
-        Assert.That((usage.RuleId, usage.GroupId, usage.Status, usage.Hits), Is.EqualTo(("e4-ssh#0", "sg-0default", "used", 1L)));
+        Assert.That((usage.RuleId, usage.GroupId, usage.Status.ToWireName(), usage.Hits), Is.EqualTo(("e4-ssh#0", "sg-0default", "used", 1L)));
     }
 
     [Test]
@@ -75,13 +75,13 @@ public sealed class RulesByGroupNameTests
 
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
         RuleChange removed = Investigations.RuleChanges(ws.Index).Single(r => r.EventId == "e5-revoke");
-        Assert.That((removed.GroupId, removed.RuleId, removed.Change, removed.Cidr), Is.EqualTo(("sg-0default", "sgr-default", "removed", "0.0.0.0/0")));
+        Assert.That((removed.GroupId, removed.RuleId, removed.Change.ToWireName(), removed.Cidr), Is.EqualTo(("sg-0default", "sgr-default", "removed", "0.0.0.0/0")));
         Assert.That(ws.Index.IngressRulesAt("sg-0default", At(50)).Length, Is.Zero);
         Assert.That(ws.Index.IngressRulesAt("sg-0custom", At(50)).ToArray().Select(r => r.RuleId), Is.EqualTo(new[] { "sgr-custom" }), "the same name in another VPC is untouched");
         Assert.That(Investigations.UnusedGroups(ws.Index).Select(g => g.GroupId), Is.EqualTo(new[] { "sg-0custom" }));
 
         RuleUsage usage = Investigations.RuleUsage(ws.Index, [Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 40), Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 60)]).Single();
-        Assert.That((usage.RuleId, usage.Status, usage.Hits), Is.EqualTo(("sgr-default", "revoked", 1L)), "the flow after the revoke is not a hit");
+        Assert.That((usage.RuleId, usage.Status.ToWireName(), usage.Hits), Is.EqualTo(("sgr-default", "revoked", 1L)), "the flow after the revoke is not a hit");
     }
 
     [Test]
@@ -146,7 +146,7 @@ public sealed class RulesByGroupNameTests
         Workspace ws = TrailFolder.Load(trail);
 
         Assert.That(ws.Diagnostics.HasProblems, Is.False);
-        Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.EventId, r.GroupId, r.RuleId, r.Change)), Is.EqualTo(new[]
+        Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.EventId, r.GroupId, r.RuleId, r.Change.ToWireName())), Is.EqualTo(new[]
         {
             ("e3-authorize", "sg-0custom", "sgr-1", "added"),
             ("e4-revoke", "sg-0custom", "sgr-1", "removed"),
@@ -189,7 +189,7 @@ public sealed class RulesByGroupNameTests
         Assert.That(index.Problems, Is.Empty);
         Assert.That(index.IngressRulesAt("sg-0west", At(100)).ToArray().Select(r => r.RuleId), Is.EqualTo(new[] { "sgr-west" }));
         Assert.That(index.IngressRulesAt("sg-0east", At(100)).Length, Is.Zero);
-        Assert.That(Investigations.RuleChanges(index).Select(r => (r.GroupId, r.RuleId, r.Change)), Is.EqualTo(new[]
+        Assert.That(Investigations.RuleChanges(index).Select(r => (r.GroupId, r.RuleId, r.Change.ToWireName())), Is.EqualTo(new[]
         {
             ("sg-0west", "sgr-west", "added"),
             ("sg-0east", "sgr-east", "added"),

@@ -79,7 +79,7 @@ public sealed class SameSecondRevokeTests
         EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
 
         Assert.That(LiveRuleIds(index), Is.EqualTo(new[] { "sgr-new" }));
-        Assert.That(index.RuleChanges.Select(r => (r.Time, r.RuleId, r.Change, r.Direction, r.Cidr)), Is.EquivalentTo(new[]
+        Assert.That(Investigations.RuleChanges(index).Select(r => (r.Time, r.RuleId, r.Change.ToWireName(), r.Direction, r.Cidr)), Is.EquivalentTo(new[]
         {
             (T0.AddSeconds(100), "sgr-old", "added", egress ? "egress" : "ingress", "203.0.113.0/24"),
             (T0.AddSeconds(T), "sgr-new", "added", egress ? "egress" : "ingress", "203.0.113.0/24"),
@@ -113,7 +113,7 @@ public sealed class SameSecondRevokeTests
 
         RuleUsage[] linq = [.. Investigations.RuleUsage(index, records).OrderBy(u => u.RuleId, StringComparer.Ordinal)];
         InvestigationResult pass = Investigations.Run(index, records, InvestigationOptions.Default);
-        Assert.That(linq.Select(u => (u.RuleId, u.Status, u.Hits, u.FirstUsed, u.LastUsed)), Is.EqualTo(new[]
+        Assert.That(linq.Select(u => (u.RuleId, u.Status.ToWireName(), u.Hits, u.FirstUsed, u.LastUsed)), Is.EqualTo(new[]
         {
             ("sgr-new", "used", 2L, (DateTimeOffset?)T0.AddSeconds(T), (DateTimeOffset?)T0.AddSeconds(T + 60)),
             ("sgr-old", "revoked", 1L, (DateTimeOffset?)T0.AddSeconds(T - 1), (DateTimeOffset?)T0.AddSeconds(T - 1)),
@@ -136,7 +136,7 @@ public sealed class SameSecondRevokeTests
 
         // The authorizes' order is unknown; the first applied (lower event id) is taken as the revoked one.
         Assert.That(LiveRuleIds(index), Is.EqualTo(new[] { "sgr-b" }));
-        Assert.That(index.RuleChanges.Select(r => (r.RuleId, r.Change)), Is.EquivalentTo(new[] { ("sgr-a", "added"), ("sgr-b", "added"), ("sgr-a", "removed") }));
+        Assert.That(Investigations.RuleChanges(index).Select(r => (r.RuleId, r.Change.ToWireName())), Is.EquivalentTo(new[] { ("sgr-a", "added"), ("sgr-b", "added"), ("sgr-a", "removed") }));
         Assert.That(Investigations.UnusedGroups(index).Select(g => g.IngressRuleIds.ToArray()), Is.EqualTo(egress ? Array.Empty<string[]>() : new[] { new[] { "sgr-b" } }));
     }
 
@@ -158,10 +158,10 @@ public sealed class SameSecondRevokeTests
         EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
 
         Assert.That(LiveRuleIds(index), Is.EqualTo(new[] { "sgr-new22" }));
-        Assert.That(index.RuleChanges.Where(r => r.Change == "removed").Select(r => (r.RuleId, r.FromPort)), Is.EquivalentTo(new[] { ("sgr-old22", (int?)22), ("sgr-rdp", (int?)3389) }));
+        Assert.That(Investigations.RuleChanges(index).Where(r => r.Change == RuleChangeKind.Removed).Select(r => (r.RuleId, r.FromPort)), Is.EquivalentTo(new[] { ("sgr-old22", (int?)22), ("sgr-rdp", (int?)3389) }));
         if (!egress)
         {
-            Assert.That(index.RuleChanges.Where(r => r.RuleId == "sgr-old22").Select(r => r.Risks.ToArray()),
+            Assert.That(Investigations.RuleChanges(index).Where(r => r.RuleId == "sgr-old22").Select(r => r.Risks.ToArray()),
                 Has.All.EqualTo(new[] { "open-to-world", "admin-port:22" }));
         }
     }
@@ -178,7 +178,7 @@ public sealed class SameSecondRevokeTests
         EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
 
         Assert.That(LiveRuleIds(index), Is.EqualTo(new[] { "sgr-new" }));
-        Assert.That(index.RuleChanges.Where(r => r.Time == T0.AddSeconds(T)).Select(r => (r.RuleId, r.Change)),
+        Assert.That(Investigations.RuleChanges(index).Where(r => r.Time == T0.AddSeconds(T)).Select(r => (r.RuleId, r.Change.ToWireName())),
             Is.EquivalentTo(new[] { ("sgr-new", "added"), ("sgr-old", "removed") }));
     }
 }

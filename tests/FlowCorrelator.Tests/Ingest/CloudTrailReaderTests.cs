@@ -1,4 +1,5 @@
 using System.Text;
+using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 
 namespace FlowCorrelator.Tests.Ingest;
@@ -266,7 +267,7 @@ public sealed partial class CloudTrailReaderTests
     }
 
     [Test]
-    public void ReadAll_DuplicatesAcrossFilesAndOutOfOrder_AreDedupedAndSorted()
+    public void ReadAll_DuplicatesAcrossFilesAndOutOfOrder_AreReturnedInFileOrderAndTheIndexDedupesAndSorts()
     {
         string late = Records(
             Rec("b", "CreateKeyPair", "{}", time: "2024-01-01T00:00:02Z"),
@@ -279,11 +280,22 @@ public sealed partial class CloudTrailReaderTests
         CloudTrailReadResult result = new CloudTrailReader(ReaderOptions.Default with { MaxParallelism = 2 }).ReadAll(
             [LogInput.FromBytes("2.json", Encoding.UTF8.GetBytes(late)), LogInput.FromBytes("1.json.gz", Gzip(early))], diagnostics);
 
-        Assert.That(result.Select(e => e.EventId), Is.EqualTo(new[] { "f", "c", "a", "b" }));
-        Assert.That(result.Duplicates, Is.EqualTo(1));
-        Assert.That(result.Failed, Is.EqualTo(1));
-        Assert.That(result.Ignored, Is.EqualTo(3));
-        Assert.That(result.Events[2].SourceFile, Is.EqualTo("1.json.gz"));
+        // The reader keeps every record, files by name, each file's records as the file holds them.
+        Assert.That(result.Select(e => (e.EventId, e.SourceFile)), Is.EqualTo(new[]
+        {
+            ("c", "1.json.gz"), ("a", "1.json.gz"), ("f", "1.json.gz"), ("b", "2.json"), ("a", "2.json"),
+        }));
+
+        // De-duplication and order are the index's (EventOrder): the same events, each once, as before.
+        OrderedEvents ordered = EventOrder.Arrange(result);
+        Assert.That(ordered.Events.Select(e => e.EventId), Is.EqualTo(new[] { "f", "c", "a", "b" }));
+        Assert.That(ordered.Duplicates, Is.EqualTo(1));
+        Assert.That(ordered.Events[2].SourceFile, Is.EqualTo("1.json.gz"));
+        IndexStatistics stats = EnvironmentIndex.Build(result).Statistics;
+        Assert.That(stats.Duplicates, Is.EqualTo(1));
+        Assert.That(stats.EventsRead, Is.EqualTo(5));
+        Assert.That(stats.Failed, Is.EqualTo(1));
+        Assert.That(stats.Ignored, Is.EqualTo(3));
         Assert.That(diagnostics.Files, Has.Count.EqualTo(2));
         Assert.That(diagnostics.Sum(LogFileKind.CloudTrail, f => f.Records), Is.EqualTo(5));
     }

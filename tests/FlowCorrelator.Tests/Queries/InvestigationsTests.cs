@@ -85,11 +85,11 @@ public sealed class InvestigationsTests
         var usage = Investigations.RuleUsage(index, records).ToDictionary(r => r.RuleId);
         InvestigationResult pass = Investigations.Run(index, records, InvestigationOptions.Default);
 
-        Assert.That(usage["sgr-range"].Status, Is.EqualTo("used"));
+        Assert.That(usage["sgr-range"].Status.ToWireName(), Is.EqualTo("used"));
         Assert.That(usage["sgr-range"].Hits, Is.EqualTo(1));
         Assert.That(usage["sgr-ref"].Hits, Is.EqualTo(1));
         Assert.That(usage["sgr-ref"].DistinctSources, Is.EqualTo(1));
-        Assert.That(usage["sgr-ssh"].Status, Is.EqualTo("unused"));
+        Assert.That(usage["sgr-ssh"].Status.ToWireName(), Is.EqualTo("unused"));
         Assert.That(usage.ContainsKey("sgr-lonely"), Is.False, "group never attached");
         Assert.That(pass.RuleUsage, Is.EqualTo(new InvestigationResult { RuleUsage = [.. usage.Values] }.Canonical().RuleUsage));
     }
@@ -104,7 +104,7 @@ public sealed class InvestigationsTests
         FlowRecord[] records = [Flow("eni-0w", "167.94.138.5", "10.0.1.20", 443, 200), Flow("eni-0w", "71.6.135.131", "10.0.1.20", 443, 210)];
 
         RuleUsage row = Investigations.RuleUsage(index, records).Single();
-        Assert.That(row.Status, Is.EqualTo("unused"));
+        Assert.That(row.Status.ToWireName(), Is.EqualTo("unused"));
         Assert.That(row.ScannerHits, Is.EqualTo(2));
         Assert.That(row.Hits, Is.Zero);
         Assert.That(row.FirstUsed, Is.Null);
@@ -116,7 +116,7 @@ public sealed class InvestigationsTests
         var (_, index) = PaymentWorld();
         var rows = Investigations.UnusedGroups(index);
 
-        Assert.That(rows.Select(r => (r.GroupId, r.Status)), Is.EqualTo(new[] { ("sg-lonely", "never-attached"), ("sg-orphan", "unknown") }));
+        Assert.That(rows.Select(r => (r.GroupId, r.Status.ToWireName())), Is.EqualTo(new[] { ("sg-lonely", "never-attached"), ("sg-orphan", "unknown") }));
         Assert.That(rows[0].IngressRuleIds, Is.EqualTo(new[] { "sgr-lonely" }));
         Assert.That(rows[0].GroupName, Is.EqualTo("lonely"));
     }
@@ -130,7 +130,7 @@ public sealed class InvestigationsTests
             Tcp("sgr-b", "sg-1", 22, 22, "0.0.0.0/00") with { Protocol = 6 },
             new SecurityGroupRuleSpec { RuleId = "sgr-c", GroupId = "sg-1", Protocol = -1, FromPort = -1, ToPort = -1, CidrIpv4 = "10.0.0.0/8" },
             Tcp("sgr-d", "sg-1", 443, 443, "0.0.0.1/0"));
-        var rows = EnvironmentIndex.Build(ev.List).RuleChanges.ToDictionary(r => r.RuleId!);
+        var rows = Investigations.RuleChanges(EnvironmentIndex.Build(ev.List)).ToDictionary(r => r.RuleId!);
 
         Assert.That(rows["sgr-a"].OpensToWorld, Is.True);
         Assert.That(rows["sgr-a"].Risks, Is.EqualTo(new[] { "open-to-world", "admin-port:3306", "admin-port:3389" }));

@@ -33,7 +33,7 @@ public sealed class StepStructuresTests
     [TestCaseSource(nameof(Rules))]
     public void CompiledRule_MatchesLikeDefinition(SecurityGroupRuleSpec spec)
     {
-        var rule = new RuleDefinition("sgr-1", spec);
+        var rule = new RuleDefinition("sgr-1", 0, spec);
         Assert.That(CompiledRule.TryCompile(rule, new Dictionary<string, int>(), out CompiledRule compiled), Is.True);
         foreach (int protocol in new[] { 1, 6, 17, 58 })
         {
@@ -53,9 +53,9 @@ public sealed class StepStructuresTests
     [Test]
     public void CompiledRule_PeerNoInterfaceHolds_IsNotCompiled()
     {
-        var prefixList = new RuleDefinition("sgr-pl", new SecurityGroupRuleSpec { GroupId = "sg", Protocol = 6, PrefixListId = "pl-1" });
-        var unheld = new RuleDefinition("sgr-ref", new SecurityGroupRuleSpec { GroupId = "sg", Protocol = 6, ReferencedGroupId = "sg-gone" });
-        var held = new RuleDefinition("sgr-ref2", new SecurityGroupRuleSpec { GroupId = "sg", Protocol = 6, ReferencedGroupId = "sg-app" });
+        var prefixList = new RuleDefinition("sgr-pl", 0, new SecurityGroupRuleSpec { GroupId = "sg", Protocol = 6, PrefixListId = "pl-1" });
+        var unheld = new RuleDefinition("sgr-ref", 0, new SecurityGroupRuleSpec { GroupId = "sg", Protocol = 6, ReferencedGroupId = "sg-gone" });
+        var held = new RuleDefinition("sgr-ref2", 0, new SecurityGroupRuleSpec { GroupId = "sg", Protocol = 6, ReferencedGroupId = "sg-app" });
         var ordinals = new Dictionary<string, int> { ["sg-app"] = 3 };
 
         Assert.That(CompiledRule.TryCompile(prefixList, ordinals, out _), Is.False);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
 using FlowCorrelator.Scenarios;
@@ -134,7 +135,7 @@ public sealed class ScenarioTrapTests
     public void ReusedIp_ToDb_IsRejectedAndIsNoHitOfTheReferencedGroupRule()
     {
         RuleUsage dbRule = Expected.RuleUsage.Single(u => u.GroupId == _s.Landmarks.Groups["db"] && u.ReferencedGroupId == _s.Landmarks.Groups["payment"]);
-        Assert.That(dbRule.Status, Is.EqualTo("used"));
+        Assert.That(dbRule.Status.ToWireName(), Is.EqualTo("used"));
         Assert.That(_records.Where(r => r.Src == _s.Landmarks.ReusedIp && r.DstPort == 5432 && r.Direction == "ingress").Select(r => r.Action), Has.Some.EqualTo("REJECT"));
     }
 
@@ -165,7 +166,7 @@ public sealed class ScenarioTrapTests
         string[] failed = [.. _s.Landmarks.FailedEventIds];
         Assert.That(Expected.RuleChanges.Select(r => r.EventId), Has.None.AnyOf(failed));
         Assert.That(Expected.GroupAttachments.Select(r => r.EventId), Has.None.AnyOf(failed));
-        Assert.That(Expected.UnusedGroups.Select(g => (g.GroupId, g.Status)), Is.EquivalentTo(new[]
+        Assert.That(Expected.UnusedGroups.Select(g => (g.GroupId, g.Status.ToWireName())), Is.EquivalentTo(new[]
         {
             (_s.Landmarks.Groups["unused"], "never-attached"),
             (_s.Landmarks.Groups["ghost"], "unknown"),
@@ -177,7 +178,7 @@ public sealed class ScenarioTrapTests
     [Test]
     public void ChangedCidr_OldRangeAfterTheChange_IsRejected()
     {
-        RuleChange modified = Expected.RuleChanges.Single(r => r.GroupId == _s.Landmarks.Groups["batch"] && r.Change == "modified");
+        RuleChange modified = Expected.RuleChanges.Single(r => r.GroupId == _s.Landmarks.Groups["batch"] && r.Change == RuleChangeKind.Modified);
         Assert.That(modified.Cidr, Is.EqualTo("198.18.1.0/24"));
         long at = Unix(modified.Time);
         Rec[] oldRangeAfter = [.. _records.Where(r => r.Src.StartsWith("198.18.0.", StringComparison.Ordinal) && r.Start >= at)];
@@ -186,15 +187,15 @@ public sealed class ScenarioTrapTests
 
         RuleUsage usage = Expected.RuleUsage.Single(u => u.RuleId == modified.RuleId);
         Assert.That(usage.Cidr, Is.EqualTo("198.18.1.0/24"));
-        Assert.That(usage.Status, Is.EqualTo("used"));
+        Assert.That(usage.Status.ToWireName(), Is.EqualTo("used"));
     }
 
     [Test]
     public void DeletedGroupRule_IsRevoked_PrefixListRuleNeverMatches()
     {
-        Assert.That(Expected.RuleUsage.Where(u => u.GroupId == _s.Landmarks.Groups["debug"]).Select(u => u.Status), Is.EqualTo(new[] { "revoked" }));
+        Assert.That(Expected.RuleUsage.Where(u => u.GroupId == _s.Landmarks.Groups["debug"]).Select(u => u.Status.ToWireName()), Is.EqualTo(new[] { "revoked" }));
         RuleUsage prefix = Expected.RuleUsage.Single(u => u.GroupId == _s.Landmarks.Groups["db"] && u.ReferencedGroupId is null && u.Cidr is null);
-        Assert.That((prefix.Status, prefix.Hits, prefix.ScannerHits), Is.EqualTo(("unused", 0L, 0L)));
+        Assert.That((prefix.Status.ToWireName(), prefix.Hits, prefix.ScannerHits), Is.EqualTo(("unused", 0L, 0L)));
     }
 
     [Test]
@@ -284,7 +285,7 @@ public sealed class ScenarioTrapTests
         Assert.That(at.SecurityGroups, Is.EquivalentTo(oldGroups.Append(Same.CanaryGroup)));
 
         RuleUsage first = Usage(Same.FirstRuleId);
-        Assert.That((first.FirstUsed, first.LastUsed, first.Status), Is.EqualTo(((DateTimeOffset?)Same.AuthorizedAndAttached, (DateTimeOffset?)Same.ReplacedRule.AddSeconds(-1), "revoked")));
+        Assert.That((first.FirstUsed, first.LastUsed, first.Status.ToWireName()), Is.EqualTo(((DateTimeOffset?)Same.AuthorizedAndAttached, (DateTimeOffset?)Same.ReplacedRule.AddSeconds(-1), "revoked")));
     }
 
     [Test]
@@ -292,7 +293,7 @@ public sealed class ScenarioTrapTests
     {
         RuleUsage second = Usage(Same.SecondRuleId);
         Assert.That((second.FirstUsed, second.LastUsed, second.Hits), Is.EqualTo(((DateTimeOffset?)Same.ReplacedRule, (DateTimeOffset?)Same.ModifiedAndRevoked.AddSeconds(-1), 2L)));
-        Assert.That(Expected.RuleChanges.Where(r => r.Time == Same.ReplacedRule).Select(r => (r.RuleId, r.Change)),
+        Assert.That(Expected.RuleChanges.Where(r => r.Time == Same.ReplacedRule).Select(r => (r.RuleId, r.Change.ToWireName())),
             Is.EquivalentTo(new[] { (Same.SecondRuleId, "added"), (Same.FirstRuleId, "removed") }));
     }
 
@@ -300,8 +301,8 @@ public sealed class ScenarioTrapTests
     public void AuthorizeAndRevokeByPermission_InOneSecond_LeaveNoRuleInForce()
     {
         RuleUsage flickered = Usage(Same.FlickeredRuleId);
-        Assert.That((flickered.Status, flickered.Hits), Is.EqualTo(("revoked", 0L)), "the office records at that second are the payment rule's");
-        Assert.That(Expected.RuleChanges.Where(r => r.Time == Same.OpenedAndClosed).Select(r => (r.RuleId, r.Change)),
+        Assert.That((flickered.Status.ToWireName(), flickered.Hits), Is.EqualTo(("revoked", 0L)), "the office records at that second are the payment rule's");
+        Assert.That(Expected.RuleChanges.Where(r => r.Time == Same.OpenedAndClosed).Select(r => (r.RuleId, r.Change.ToWireName())),
             Is.EquivalentTo(new[] { (Same.FlickeredRuleId, "added"), (Same.FlickeredRuleId, "removed") }));
         Assert.That(Expected.AccessAttempts.Where(a => a.InstanceId == Same.CanaryInstances[0] && a.SrcAddr.StartsWith("203.0.113.", StringComparison.Ordinal))
             .Select(a => a.Accepted), Has.All.EqualTo(1));
@@ -311,7 +312,7 @@ public sealed class ScenarioTrapTests
     public void ModifyAndRevoke_InOneSecond_RemovalCarriesTheNewDefinition()
     {
         RuleChange[] rows = [.. Expected.RuleChanges.Where(r => r.Time == Same.ModifiedAndRevoked)];
-        Assert.That(rows.Select(r => (r.RuleId, r.Change, r.Cidr)), Is.EquivalentTo(new[]
+        Assert.That(rows.Select(r => (r.RuleId, r.Change.ToWireName(), r.Cidr)), Is.EquivalentTo(new[]
         {
             (Same.SecondRuleId, "modified", "192.0.2.128/25"),
             (Same.SecondRuleId, "removed", "192.0.2.128/25"),
@@ -362,11 +363,11 @@ public sealed class ScenarioTrapTests
         RuleReplacement replaced = Same.ReplacedByPermission;
         RuleUsage old = Usage(replaced.OldRuleId);
         RuleUsage now = Usage(replaced.NewRuleId);
-        Assert.That((old.Status, old.Hits, old.LastUsed), Is.EqualTo(("revoked", 1L, (DateTimeOffset?)replaced.Time.AddSeconds(-1))));
-        Assert.That((now.Status, now.Hits, now.FirstUsed), Is.EqualTo(("used", 1L, (DateTimeOffset?)replaced.Time)));
+        Assert.That((old.Status.ToWireName(), old.Hits, old.LastUsed), Is.EqualTo(("revoked", 1L, (DateTimeOffset?)replaced.Time.AddSeconds(-1))));
+        Assert.That((now.Status.ToWireName(), now.Hits, now.FirstUsed), Is.EqualTo(("used", 1L, (DateTimeOffset?)replaced.Time)));
         Assert.That((now.Protocol, now.FromPort, now.Cidr), Is.EqualTo((old.Protocol, old.FromPort, old.Cidr)), "the same permission");
         Assert.That((Access("192.0.2.20").Accepted, Access("192.0.2.21").Accepted), Is.EqualTo((1L, 1L)), "admitted on both sides of the second");
-        Assert.That(Expected.RuleChanges.Where(r => r.Time == replaced.Time).Select(r => (r.RuleId, r.Change, r.Direction)),
+        Assert.That(Expected.RuleChanges.Where(r => r.Time == replaced.Time).Select(r => (r.RuleId, r.Change.ToWireName(), r.Direction)),
             Is.EquivalentTo(new[] { (replaced.NewRuleId, "added", "ingress"), (replaced.OldRuleId, "removed", "ingress") }));
     }
 
@@ -376,8 +377,8 @@ public sealed class ScenarioTrapTests
         RuleReplacement replaced = Same.UnattachedRuleReplaced;
         Assert.That(replaced.GroupId, Is.EqualTo(_s.Landmarks.Groups["unused"]));
         UnusedGroup unused = Expected.UnusedGroups.Single(g => g.GroupId == replaced.GroupId);
-        Assert.That((unused.Status, unused.IngressRuleIds.ToArray()), Is.EqualTo(("never-attached", new[] { replaced.NewRuleId })));
-        Assert.That(Expected.RuleChanges.Where(r => r.Time == replaced.Time).Select(r => (r.RuleId, r.Change, r.OpensToWorld, string.Join(",", r.Risks))),
+        Assert.That((unused.Status.ToWireName(), unused.IngressRuleIds.ToArray()), Is.EqualTo(("never-attached", new[] { replaced.NewRuleId })));
+        Assert.That(Expected.RuleChanges.Where(r => r.Time == replaced.Time).Select(r => (r.RuleId, r.Change.ToWireName(), r.OpensToWorld, string.Join(",", r.Risks))),
             Is.EquivalentTo(new[] { (replaced.NewRuleId, "added", true, "open-to-world,admin-port:3389"), (replaced.OldRuleId, "removed", true, "open-to-world,admin-port:3389") }));
     }
 
@@ -386,9 +387,9 @@ public sealed class ScenarioTrapTests
     {
         RuleReplacement replaced = Same.EgressRuleReplaced;
         RuleChange[] rows = [.. Expected.RuleChanges.Where(r => r.RuleId == replaced.OldRuleId || r.RuleId == replaced.NewRuleId)];
-        Assert.That(rows.Select(r => (r.Time, r.RuleId, r.Change, r.Direction)), Is.EquivalentTo(new[]
+        Assert.That(rows.Select(r => (r.Time, r.RuleId, r.Change.ToWireName(), r.Direction)), Is.EquivalentTo(new[]
         {
-            (rows.Single(r => r.RuleId == replaced.OldRuleId && r.Change == "added").Time, replaced.OldRuleId, "added", "egress"),
+            (rows.Single(r => r.RuleId == replaced.OldRuleId && r.Change == RuleChangeKind.Added).Time, replaced.OldRuleId, "added", "egress"),
             (replaced.Time, replaced.NewRuleId, "added", "egress"),
             (replaced.Time, replaced.OldRuleId, "removed", "egress"),
         }), "the new rule is never removed");
@@ -414,14 +415,14 @@ public sealed class ScenarioTrapTests
 
         string[] rules = [.. named.AuthorizedRuleIds];
         Assert.That(rules, Is.EqualTo(new[] { named.AuthorizeEventId + "#0", named.AuthorizeEventId + "#1" }), "answered without a rule set");
-        Assert.That(Expected.RuleChanges.Where(r => r.EventId == named.AuthorizeEventId || r.EventId == named.RevokeEventId).Select(r => (r.GroupId, r.RuleId, r.Change, r.FromPort)),
+        Assert.That(Expected.RuleChanges.Where(r => r.EventId == named.AuthorizeEventId || r.EventId == named.RevokeEventId).Select(r => (r.GroupId, r.RuleId, r.Change.ToWireName(), r.FromPort)),
             Is.EquivalentTo(new[]
             {
                 (named.DefaultVpcGroupId, rules[0], "added", (int?)22),
                 (named.DefaultVpcGroupId, rules[1], "added", (int?)8080),
                 (named.DefaultVpcGroupId, rules[0], "removed", (int?)22),
             }));
-        Assert.That(Expected.UnusedGroups.Where(g => g.GroupName == named.Name).Select(g => (g.GroupId, g.Status, string.Join(",", g.IngressRuleIds))),
+        Assert.That(Expected.UnusedGroups.Where(g => g.GroupName == named.Name).Select(g => (g.GroupId, g.Status.ToWireName(), string.Join(",", g.IngressRuleIds))),
             Is.EquivalentTo(new[] { (named.DefaultVpcGroupId, "never-attached", rules[1]), (named.NamesakeGroupId, "never-attached", named.NamesakeRuleId) }),
             "the namesake keeps its own rule and gets none of the default-VPC group's");
     }

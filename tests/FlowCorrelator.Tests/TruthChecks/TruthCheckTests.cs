@@ -1,3 +1,4 @@
+using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
 using FlowCorrelator.Reporting;
@@ -47,7 +48,7 @@ public sealed class TruthCheckTests
             InvestigationResult expected = FindingsJson.Deserialize(File.ReadAllText(Path.Combine(dir, "expected.json")));
             AssertEqual(actual, expected);
             Assert.That(expected.AccessAttempts, Is.Not.Empty, "the world exercises question 1");
-            Assert.That(expected.RuleUsage.Select(r => r.Status).Distinct(), Is.SupersetOf(new[] { "used", "unused", "revoked" }));
+            Assert.That(expected.RuleUsage.Select(r => r.Status.ToWireName()).Distinct(), Is.SupersetOf(new[] { "used", "unused", "revoked" }));
         }
         finally
         {
@@ -107,7 +108,7 @@ public sealed class TruthCheckTests
         });
 
         AssertEqual(actual, FindingsJson.Deserialize(File.ReadAllText(Path.Combine(demo, "expected.json"))));
-        Assert.That(actual.RuleChanges.Any(r => r.OpensToWorld && r.Risks.Contains("admin-port:22") && r.Change == "added"), Is.True, "the story: port 22 opened to the world");
+        Assert.That(actual.RuleChanges.Any(r => r.OpensToWorld && r.Risks.Contains("admin-port:22") && r.Change == RuleChangeKind.Added), Is.True, "the story: port 22 opened to the world");
     }
 
     /// <summary>

@@ -1,0 +1,86 @@
+using FlowCorrelator.Ingest;
+
+namespace FlowCorrelator.Index;
+
+// Group names: noting them, and resolving a call that names a group only by name (default VPC rules).
+internal sealed partial class IndexBuilder
+{
+    /// <summary>
+    /// The group a call that names only a group name changed (DeleteSecurityGroup, AuthorizeSecurityGroupIngress,
+    /// RevokeSecurityGroupIngress), or null (reported) when the evidence cannot tell. EC2 accepts a name only for the
+    /// default VPC (and EC2-Classic); in any other VPC the caller must give the id. Names are unique, ignoring case,
+    /// within a VPC, so the answer is the one live group of that name that the evidence places in the default VPC of the
+    /// call's account and Region. Groups whose VPC the evidence does not call default are never guessed at: a wrong guess
+    /// would add rules to, or remove them from, another group in questions 2, 4 and 5.
+    /// </summary>
+    private string? ResolveNameInDefaultVpc(string? name)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+
+        List<MutableGroup> sameName = [.. _groups.Values
+            .Where(g => g.DeletedAt is null && string.Equals(g.GroupName, name, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(g => g.GroupId, StringComparer.Ordinal)];
+        List<MutableGroup> candidates = sameName.FindAll(InDefaultVpcOfThisCall);
+
+        // EC2 refuses a second group of one name in a VPC (InvalidGroup.Duplicate): a group of that name created in this
+        // second, while an older one was live, was created after the delete, so it is not the deleted one. And when an
+        // older group of that name is live whose VPC the evidence does not know, the group created in this second
+        // cannot be told from it: reported below, not guessed.
+        if (candidates.Exists(g => g.CreatedAt < _now))
+        {
+            candidates.RemoveAll(g => g.CreatedAt >= _now);
+        }
+        else if (sameName.Exists(g => g.CreatedAt < _now))
+        {
+            candidates.Clear();
+        }
+
+        if (candidates.Count == 1)
+        {
+            return candidates[0].GroupId;
+        }
+
+        string why = candidates.Count > 1
+            ? $"several live groups named '{name}' are in a default VPC as far as the evidence shows: candidates {string.Join(", ", candidates.Select(g => g.GroupId))}"
+            : sameName.Count > 0
+                ? $"no live group named '{name}' is known to be in the default VPC of this call; other live groups of that name: {string.Join(", ", sameName.Select(g => g.GroupId + (g.VpcId is null ? " (VPC unknown)" : $" ({g.VpcId})")))}"
+                : $"no live group named '{name}' is known; candidates: none";
+        _problems.Add(new InputProblem(
+            _event.SourceFile ?? "(no source file)",
+            0,
+            0,
+            ProblemReason.Unresolved,
+            $"{_event.EventName} {_event.EventId} names the group only by groupName and its response does not name the group's id; {why}. Nothing was applied.",
+            null));
+        foreach (MutableGroup g in candidates.Count > 0 ? candidates : sameName)
+        {
+            Record(g.GroupId, $"possibly the group '{name}' of this {_event.EventName} (not applied: the evidence cannot tell which group)");
+        }
+
+        return null;
+    }
+
+    private bool InDefaultVpcOfThisCall(MutableGroup group)
+    {
+        if (group.DefaultVpcOf is { } scope)
+        {
+            // Every account and Region has its own default VPC: one created elsewhere is not the one this call saw.
+            return Same(scope.AccountId, _event.AccountId) && Same(scope.Region, _event.Region);
+        }
+
+        return group.VpcId is not null && _defaultVpcs.Contains(group.VpcId);
+
+        static bool Same(string? a, string? b) => a is null || b is null || string.Equals(a, b, StringComparison.Ordinal);
+    }
+
+    private void NoteGroupName(GroupRef g)
+    {
+        if (g.GroupName is not null)
+        {
+            Group(g.GroupId).GroupName ??= g.GroupName;
+        }
+    }
+}
