@@ -100,14 +100,14 @@ internal static class Expectations
             InstanceId = kv.Key.InstanceId,
             InterfaceId = kv.Key.EniId,
             SecurityGroups = [.. kv.Key.GroupsKey.Split(',')],
-            SrcAddr = IpAddr.FromV4(kv.Key.Src).ToString(),
+            SrcAddr = ModelNetworks.V4Text(kv.Key.Src),
             Accepted = kv.Value.Accepted,
             Rejected = kv.Value.Rejected,
             Packets = kv.Value.Packets,
             Bytes = kv.Value.Bytes,
             FirstSeen = DateTimeOffset.FromUnixTimeSeconds(kv.Value.First),
             LastSeen = DateTimeOffset.FromUnixTimeSeconds(kv.Value.Last),
-            Scanner = ScannerList.BuiltIn.Contains(IpAddr.FromV4(kv.Key.Src)),
+            Scanner = ModelNetworks.IsScanner(kv.Key.Src),
         });
 
         return new InvestigationResult
@@ -123,7 +123,7 @@ internal static class Expectations
 
     private static RuleChange Change(TrailEvent e, RuleChangeKind change, RuleDef r)
     {
-        bool world = r.Cidr is not null && IpNetwork.Parse(r.Cidr).IsWorld;
+        bool world = r.Cidr is not null && ModelNetworks.IsWorld(r.Cidr);
         var risks = new List<string>();
         if (!r.Egress)
         {

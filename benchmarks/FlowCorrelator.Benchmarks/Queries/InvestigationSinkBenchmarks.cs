@@ -28,21 +28,21 @@ public class InvestigationSinkBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = 50_000)]
-    public int Question1() => Run(new Investigations.InvestigationSink(_index, _accessOnly, ruleUsage: false));
+    public int Question1() => Run(new InvestigationSink(_index, _accessOnly, ruleUsage: false));
 
     [Benchmark(OperationsPerInvoke = 50_000)]
-    public int Question5() => Run(new Investigations.InvestigationSink(_index, _rulesOnly));
+    public int Question5() => Run(new InvestigationSink(_index, _rulesOnly));
 
     [Benchmark(OperationsPerInvoke = 50_000)]
-    public int Questions1And5() => Run(new Investigations.InvestigationSink(_index, _accessOnly));
+    public int Questions1And5() => Run(new InvestigationSink(_index, _accessOnly));
 
-    private int Run(Investigations.InvestigationSink sink)
+    private int Run(InvestigationSink sink)
     {
         foreach (ref readonly FlowRecord r in _records.AsSpan())
         {
             sink.Add(r);
         }
 
-        return sink.Aggregates.Access.Count;
+        return sink.FleetAccess.Totals.Count;
     }
 }

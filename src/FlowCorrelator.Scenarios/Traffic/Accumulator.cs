@@ -1,5 +1,3 @@
-using FlowCorrelator.Queries;
-
 namespace FlowCorrelator.Scenarios.Traffic;
 
 /// <summary>One generated flow record (IPv4 only).</summary>
@@ -75,14 +73,14 @@ internal sealed class Accumulator(int ruleCount, ScenarioOptions options)
             }
         }
 
-        RuleDefPeer(rule, out IpNetwork? network, out string? referenced);
-        if (network is IpNetwork n)
+        if (rule.Definition.Cidr is not null)
         {
-            // The scenario's traffic is IPv4 only and no IPv6 rule is ever on a port that carries traffic, so the
-            // question whether ::/0 contains IPv4-mapped sources never arises; IPv6 CIDRs are simply not matched.
-            return n.IsV4 && n.Contains(IpAddr.FromV4(r.Src));
+            // The scenario's traffic is IPv4 only, and an IPv6 block holds no IPv4 address (docs/semantics.md), so
+            // IPv6 CIDRs are simply not matched.
+            return rule.V4Network is (uint first, uint last) && r.Src >= first && r.Src <= last;
         }
 
+        string? referenced = rule.Definition.ReferencedGroupId;
         if (referenced is not null)
         {
             return epoch.IpOwner.TryGetValue(r.Src, out int owner) && Array.IndexOf(epoch.Enis[owner]!.Groups, referenced) >= 0;
@@ -90,12 +88,6 @@ internal sealed class Accumulator(int ruleCount, ScenarioOptions options)
 
         // Prefix-list rules never match: prefix-list contents are not in CloudTrail.
         return false;
-    }
-
-    private static void RuleDefPeer(RuleView rule, out IpNetwork? network, out string? referenced)
-    {
-        network = rule.Network;
-        referenced = rule.Definition.ReferencedGroupId;
     }
 
     /// <summary>True when some ingress rule of the interface's groups admits the record (the security-group simulation).</summary>
@@ -166,7 +158,7 @@ internal sealed class Accumulator(int ruleCount, ScenarioOptions options)
             RuleAcc acc = Rules[rule.Index] ??= new RuleAcc();
             if (!scannerKnown)
             {
-                scanner = ScannerList.BuiltIn.Contains(IpAddr.FromV4(r.Src));
+                scanner = ModelNetworks.IsScanner(r.Src);
                 scannerKnown = true;
             }
 

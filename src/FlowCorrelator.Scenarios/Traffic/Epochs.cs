@@ -16,8 +16,8 @@ internal sealed class RuleView(int index, RuleDef definition)
 
     public int To { get; } = definition.ToPort ?? 65535;
 
-    /// <summary>The CIDR as an <see cref="IpNetwork"/>, when the peer is a CIDR.</summary>
-    public IpNetwork? Network { get; } = definition.Cidr is null ? null : IpNetwork.Parse(definition.Cidr);
+    /// <summary>The CIDR's host-order range when the peer is an IPv4 CIDR; null for IPv6 CIDRs and other peers.</summary>
+    public (uint First, uint Last)? V4Network { get; } = definition.Cidr is null ? null : ModelNetworks.V4Range(definition.Cidr);
 }
 
 /// <summary>An interface as it is during one epoch.</summary>

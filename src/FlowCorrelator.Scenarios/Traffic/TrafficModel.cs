@@ -1,4 +1,3 @@
-using FlowCorrelator.Queries;
 using FlowCorrelator.Scenarios.World;
 
 namespace FlowCorrelator.Scenarios.Traffic;
@@ -54,10 +53,9 @@ internal sealed class TrafficModel
         _attackers = PublicPool(rng, 1500, [5, 36, 45, 61, 91, 101, 112, 116, 117, 121, 122, 175, 183, 193, 218, 222]);
         _gitHosts = PublicPool(rng, 20, [140, 192]);
         var scanners = new List<uint>();
-        foreach (IpNetwork n in ScannerList.BuiltIn.Networks.Where(n => n.IsV4))
+        foreach ((uint first, uint last) in ModelNetworks.ScannersV4)
         {
-            uint first = n.First.V4;
-            uint size = n.Last.V4 - first + 1;
+            uint size = last - first + 1;
             for (int i = 0; i < 4; i++)
             {
                 scanners.Add(first + (uint)rng.NextInt64(size));
@@ -75,7 +73,7 @@ internal sealed class TrafficModel
         while (pool.Count < count)
         {
             uint a = ((uint)firstOctets[rng.Next(firstOctets.Length)] << 24) | (uint)rng.Next(1 << 24);
-            if ((a & 0xFF) is 0 or 255 || ScannerList.BuiltIn.Contains(IpAddr.FromV4(a)) || !seen.Add(a))
+            if ((a & 0xFF) is 0 or 255 || ModelNetworks.IsScanner(a) || !seen.Add(a))
             {
                 continue;
             }

@@ -12,7 +12,7 @@ internal sealed record RuleDef(string RuleId, string GroupId, bool Egress, int P
     public bool SamePermission(RuleDef other) =>
         GroupId == other.GroupId && Egress == other.Egress && Protocol == other.Protocol && FromPort == other.FromPort && ToPort == other.ToPort &&
         ReferencedGroupId == other.ReferencedGroupId && PrefixListId == other.PrefixListId &&
-        (Cidr is null ? other.Cidr is null : other.Cidr is not null && IpNetwork.Parse(Cidr) == IpNetwork.Parse(other.Cidr));
+        (Cidr is null ? other.Cidr is null : other.Cidr is not null && ModelNetworks.SameBlock(Cidr, other.Cidr));
 }
 
 /// <summary>An interface a launch creates (and deletes again when the instance terminates).</summary>

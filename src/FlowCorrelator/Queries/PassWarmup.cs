@@ -40,13 +40,13 @@ internal static class PassWarmup
     /// <summary>
     /// First what the caller needs next (building the index), then the pass: one instance with one interface in one
     /// group with one rule, and 64 lines of the default layout that are access to the fleet and use the rule (so both
-    /// questions' code runs). Returns the pass's aggregates (tests check the warm-up reaches the code it should).
+    /// questions' code runs). Returns the pass's sink (tests check the warm-up reaches the code it should).
     /// </summary>
-    internal static Investigations.PassAggregates Exercise()
+    internal static InvestigationSink Exercise()
     {
         const long Start = 1_620_000_000;
         var options = InvestigationOptions.Default with { Access = new AccessQuery { TagKey = "Name", TagValue = "warmup", Port = 22 } };
-        var sink = new Investigations.InvestigationSink(EnvironmentIndex.Build(Events(Start)), options);
+        var sink = new InvestigationSink(EnvironmentIndex.Build(Events(Start)), options);
         string line = $"2 123456789012 eni-0123456789abcdef0 198.51.100.7 10.0.2.7 40000 22 6 10 840 {Start} {Start + 60} ACCEPT OK\n";
         using var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
@@ -55,7 +55,7 @@ internal static class PassWarmup
         }
 
         new FlowLogReader(options.Reader).Read(LogInput.FromBytes("warmup.log.gz", compressed.ToArray()), sink);
-        return sink.Aggregates;
+        return sink;
     }
 
     private static List<CloudTrailEvent> Events(long start)

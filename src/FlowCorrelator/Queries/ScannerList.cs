@@ -23,20 +23,20 @@ public sealed class ScannerList
         Version = version;
         var starts = new List<IpAddr>();
         var ends = new List<IpAddr>();
-        foreach (IpNetwork n in Networks)
+        foreach ((IpAddr first, IpAddr last) in Networks.SelectMany(FamilyRanges).OrderBy(r => r.First))
         {
-            if (starts.Count > 0 && n.First <= ends[^1])
+            if (starts.Count > 0 && first <= ends[^1])
             {
-                if (n.Last > ends[^1])
+                if (last > ends[^1])
                 {
-                    ends[^1] = n.Last;
+                    ends[^1] = last;
                 }
 
                 continue;
             }
 
-            starts.Add(n.First);
-            ends.Add(n.Last);
+            starts.Add(first);
+            ends.Add(last);
         }
 
         _starts = [.. starts];
@@ -55,6 +55,34 @@ public sealed class ScannerList
     }
 
     private static IpAddr V4First => IpAddr.FromV4(0);
+
+    /// <summary>
+    /// The addresses a block holds, as ranges of the one 128-bit order. An IPv4 block is its range. An IPv6 block holds
+    /// no IPv4 address (docs/semantics.md: a block holds addresses of its own family only) and not the absent address,
+    /// so its range loses the IPv4-mapped block and <c>::</c>: <c>::/0</c> or <c>::/80</c> in a user's file must not
+    /// make every IPv4 source a scanner. What remains is at most two ranges, below and above the mapped block.
+    /// </summary>
+    private static IEnumerable<(IpAddr First, IpAddr Last)> FamilyRanges(IpNetwork n)
+    {
+        if (n.IsV4)
+        {
+            yield return (n.First, n.Last);
+            yield break;
+        }
+
+        IpAddr first = n.First.HasValue ? n.First : new IpAddr(0, 1);
+        IpAddr belowMapped = IpAddr.FromUInt128(V4First.ToUInt128() - 1);
+        IpAddr aboveMapped = IpAddr.FromUInt128(V4Last.ToUInt128() + 1);
+        if (first <= n.Last && first <= belowMapped)
+        {
+            yield return (first, n.Last < belowMapped ? n.Last : belowMapped);
+        }
+
+        if (n.Last >= aboveMapped)
+        {
+            yield return (first > aboveMapped ? first : aboveMapped, n.Last);
+        }
+    }
 
     private static IpAddr V4Last => IpAddr.FromV4(uint.MaxValue);
 

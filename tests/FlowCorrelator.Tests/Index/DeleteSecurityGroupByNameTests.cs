@@ -1,6 +1,7 @@
 using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
+using FlowCorrelator.Tests.Queries;
 using FlowCorrelator.Tests.TestData;
 using static FlowCorrelator.Tests.Ingest.CloudTrailReaderTests;
 using static FlowCorrelator.Tests.TestData.Events;
@@ -38,7 +39,7 @@ public sealed class DeleteSecurityGroupByNameTests
         Assert.That(Investigations.UnusedGroups(index).Select(g => g.GroupId), Is.EqualTo(new[] { "sg-0idle" }));
 
         // Question 5: the custom group's rule is still in force and used after the delete.
-        RuleUsage usage = Investigations.RuleUsage(index, [Flow("eni-0web", "198.51.100.20", "10.1.0.10", 443, 300)]).Single();
+        RuleUsage usage = BothPaths.RuleUsage(index, [Flow("eni-0web", "198.51.100.20", "10.1.0.10", 443, 300)]).Single();
         Assert.That((usage.RuleId, usage.Status.ToWireName(), usage.Hits), Is.EqualTo(("sgr-custom", "used", 1L)));
     }
 

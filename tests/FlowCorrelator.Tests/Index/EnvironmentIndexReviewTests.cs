@@ -108,7 +108,7 @@ public sealed class EnvironmentIndexReviewTests
         Assert.That(index.IngressRulesAt("sg-1", At(250)).ToArray(), Is.Empty, "direction unknown: not in the ingress state");
         Assert.That(Investigations.RuleChanges(index).Select(r => (r.Change.ToWireName(), r.Direction)), Is.EqualTo(new[] { ("modified", "unknown"), ("removed", "egress") }));
         Assert.That(FlowCorrelator.Queries.Investigations.UnusedGroups(index), Is.Empty);
-        Assert.That(FlowCorrelator.Queries.Investigations.RuleUsage(index, []), Is.Empty);
+        Assert.That(FlowCorrelator.Tests.Queries.BothPaths.RuleUsage(index, []), Is.Empty);
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
+using FlowCorrelator.Tests.Queries;
 using FlowCorrelator.Tests.TestData;
 using static FlowCorrelator.Tests.Ingest.CloudTrailReaderTests;
 using static FlowCorrelator.Tests.TestData.Events;
@@ -55,7 +56,7 @@ public sealed class RulesByGroupNameTests
         Assert.That((unused.GroupId, unused.Status.ToWireName(), unused.IngressRuleIds.Single()), Is.EqualTo(("sg-0idle", "never-attached", "e5-rdp#0")));
 
         // Question 5: the rule is in force from its event on.
-        RuleUsage usage = Investigations.RuleUsage(ws.Index, [Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 19), Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 30)]).Single();
+        RuleUsage usage = BothPaths.RuleUsage(ws.Index, [Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 19), Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 30)]).Single();
         Assert.That((usage.RuleId, usage.GroupId, usage.Status.ToWireName(), usage.Hits), Is.EqualTo(("e4-ssh#0", "sg-0default", "used", 1L)));
     }
 
@@ -80,7 +81,7 @@ public sealed class RulesByGroupNameTests
         Assert.That(ws.Index.IngressRulesAt("sg-0custom", At(50)).ToArray().Select(r => r.RuleId), Is.EqualTo(new[] { "sgr-custom" }), "the same name in another VPC is untouched");
         Assert.That(Investigations.UnusedGroups(ws.Index).Select(g => g.GroupId), Is.EqualTo(new[] { "sg-0custom" }));
 
-        RuleUsage usage = Investigations.RuleUsage(ws.Index, [Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 40), Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 60)]).Single();
+        RuleUsage usage = BothPaths.RuleUsage(ws.Index, [Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 40), Flow("eni-0web", "198.51.100.20", "172.31.0.10", 22, 60)]).Single();
         Assert.That((usage.RuleId, usage.Status.ToWireName(), usage.Hits), Is.EqualTo(("sgr-default", "revoked", 1L)), "the flow after the revoke is not a hit");
     }
 

@@ -8,9 +8,9 @@ public sealed class PassWarmupTests
     [Test]
     public void Exercise_ReachesBothQuestionsThroughTheGzipReader()
     {
-        Investigations.PassAggregates aggregates = PassWarmup.Exercise();
+        InvestigationSink sink = PassWarmup.Exercise();
 
-        Assert.That(aggregates.Access.Values.Single().Accepted, Is.EqualTo(64), "question 1: every line is access to the tagged fleet");
-        Assert.That(aggregates.Rules.Single(r => r is not null)!.Hits, Is.EqualTo(64), "question 5: every line uses the one rule");
+        Assert.That(sink.FleetAccess.Totals.Values.Single().Accepted, Is.EqualTo(64), "question 1: every line is access to the tagged fleet");
+        Assert.That(sink.RuleUsage.Totals.Single(r => r is not null)!.Hits, Is.EqualTo(64), "question 5: every line uses the one rule");
     }
 }
