@@ -153,7 +153,7 @@ public sealed class InvestigationsTests
         Assert.That(access.Select(a => a.InstanceId).Distinct(), Is.EquivalentTo(new[] { "i-0pay", "i-0cli" }), "tagged later, then terminated");
         Assert.That(access.Any(a => a.Scanner) && access.Any(a => a.Accepted > 0) && access.Any(a => a.Rejected > 0), Is.True);
         Assert.That(access.Select(a => string.Join(",", a.SecurityGroups)).Distinct().Count(), Is.GreaterThan(2), "group sets change mid-run");
-        Assert.That(usage.Select(u => u.Status).Distinct(), Is.SupersetOf(new[] { "used", "revoked" }));
+        Assert.That(usage.Select(u => u.Status.ToWireName()).Distinct(), Is.SupersetOf(new[] { "used", "revoked" }));
         Assert.That(usage.Where(u => u.RuleId is "sgr-world" or "sgr-ref" or "sgr-range").Select(u => u.Hits), Is.All.GreaterThan(0));
         Assert.That(usage.Single(u => u.RuleId == "sgr-world").ScannerHits, Is.GreaterThan(0));
     }
