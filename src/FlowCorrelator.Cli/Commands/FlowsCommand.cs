@@ -62,7 +62,7 @@ internal static class FlowsCommand
         output.WriteLine($"{files.Count} files, {Num(files.Sum(f => f.Records))} records ({Num(files.Sum(f => f.NoData))} NODATA, {Num(files.Sum(f => f.SkipData))} SKIPDATA), {Num(files.Sum(f => f.Malformed))} malformed.");
         foreach (InputProblem p in files.SelectMany(f => f.Samples))
         {
-            output.WriteLine("  " + SafeText.ForTerminal(p.ToString()) + (p.Excerpt is null ? string.Empty : "  | " + SafeText.ForTerminal(p.Excerpt)));
+            output.WriteLine("  " + SafeText.ForDisplay(p.ToString()) + (p.Excerpt is null ? string.Empty : "  | " + SafeText.ForDisplay(p.Excerpt)));
         }
     }
 
@@ -99,7 +99,7 @@ internal static class FlowsCommand
         sink.Flush();
         foreach (InputProblem p in diagnostics.Files.SelectMany(f => f.Samples))
         {
-            console.Error.WriteLine(SafeText.ForTerminal(p.ToString()));
+            console.Error.WriteLine(SafeText.ForDisplay(p.ToString()));
         }
     }
 

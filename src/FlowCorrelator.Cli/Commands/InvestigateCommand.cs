@@ -204,10 +204,10 @@ internal static class InvestigateCommand
         output.WriteLine($"WARNING: {bad.Count} file(s) could not be read completely ({files.Sum(f => f.Malformed):N0} malformed lines/records); results cover the rest:");
         foreach (FileReport f in bad)
         {
-            output.WriteLine($"  {SafeText.ForTerminal(f.Path)}: {f.Malformed} malformed{(f.FatalError is { } e ? $", stopped: {SafeText.ForTerminal(e.Reason + ": " + e.Message)} at byte {e.ByteOffset}" : string.Empty)}");
+            output.WriteLine($"  {SafeText.ForDisplay(f.Path)}: {f.Malformed} malformed{(f.FatalError is { } e ? $", stopped: {SafeText.ForDisplay(e.Reason + ": " + e.Message)} at byte {e.ByteOffset}" : string.Empty)}");
             foreach (InputProblem p in f.Samples.Take(3))
             {
-                output.WriteLine($"    line {p.Line} (byte {p.ByteOffset}): {p.Reason}: {SafeText.ForTerminal(p.Message)}");
+                output.WriteLine($"    line {p.Line} (byte {p.ByteOffset}): {p.Reason}: {SafeText.ForDisplay(p.Message)}");
             }
         }
     }

@@ -122,7 +122,7 @@ public static class FindingsReport
         foreach (Question q in questions)
         {
             (string[] headers, bool[] numeric, List<string?[]> rows) = Rows(shown, q);
-            output.WriteLine(Title(q) + (q == Question.AccessAttempts && result.Query is { } query ? $" ({SafeText.ForTerminal(query.TagKey)}={SafeText.ForTerminal(query.TagValue)}, {SecurityGroupRuleSpec.ProtocolName(query.Protocol)}/{query.Port})" : string.Empty) + $": {rows.Count} row{(rows.Count == 1 ? string.Empty : "s")}");
+            output.WriteLine(Title(q) + (q == Question.AccessAttempts && result.Query is { } query ? $" ({SafeText.ForDisplay(query.TagKey)}={SafeText.ForDisplay(query.TagValue)}, {SecurityGroupRuleSpec.ProtocolName(query.Protocol)}/{query.Port})" : string.Empty) + $": {rows.Count} row{(rows.Count == 1 ? string.Empty : "s")}");
             string? summary = Summary(result, q);
             if (summary is not null)
             {
