@@ -53,6 +53,19 @@ internal static class CliApp
             await stderr.WriteLineAsync("cancelled").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (EmptySourceException ex)
+        {
+            // Before any answer is printed: a wrong path or prefix must not pass for "nothing happened".
+            string[] lines = ex.Message.Split('\n');
+            await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(lines[0])).ConfigureAwait(false);
+            foreach (string line in lines.Skip(1))
+            {
+                await stderr.WriteLineAsync(SafeText.ForDisplay(line)).ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync("  (--allow-empty runs anyway and lists the empty sources in the diagnostics)").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         catch (FlowCorrelator.Ingest.SourceException ex)
         {
             await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(ex.Message)).ConfigureAwait(false);

@@ -34,9 +34,9 @@ internal static class TimelineCommand
             }
 
             ReaderOptions reader = sources.ReaderOptions(parse);
-            ClassifiedInputs classified = LogSources.Classify(sources.Expand(parse, ct), ct);
+            ClassifiedInputs classified = sources.Classify(parse, reader, ct);
             var onlyTrail = classified with { FlowLogs = [] };
-            Workspace workspace = Workspace.Load(onlyTrail, new WorkspaceOptions { Reader = reader }, ct);
+            Workspace workspace = Workspace.Load(onlyTrail, new WorkspaceOptions { Reader = reader, AllowEmptySources = parse.GetValue(sources.AllowEmpty) }, ct);
             HashSet<string> ids = Resolve(workspace.Index, parse.GetValue(eni), parse.GetValue(instance), parse.GetValue(group), parse.GetValue(tag));
             List<TimelineEntry> entries = [.. workspace.Index.History.Where(h => ids.Contains(h.ResourceId))];
             Write(console, parse.GetValue(format)!, entries, workspace);

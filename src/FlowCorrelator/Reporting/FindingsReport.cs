@@ -254,8 +254,8 @@ public static class FindingsReport
     private static string Ports(int? from, int? to) =>
         from is null && to is null ? "all" : from == to ? $"{from}" : $"{from}-{to}";
 
-    /// <summary>Writes the diagnostics of a run inside a JSON object (question keys, then this).</summary>
-    public static void WriteDiagnostics(Utf8JsonWriter writer, IngestDiagnostics diagnostics, Index.IndexStatistics? index)
+    /// <summary>Writes the diagnostics of a run inside a JSON object (question keys, then this), with the evidence gaps of the asked questions.</summary>
+    public static void WriteDiagnostics(Utf8JsonWriter writer, IngestDiagnostics diagnostics, Index.IndexStatistics? index, IReadOnlyList<EvidenceGap>? gaps = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(diagnostics);
@@ -269,6 +269,6 @@ public static class FindingsReport
             extra.Add(new("cloudTrailDuplicates", index.Duplicates));
         }
 
-        DiagnosticsJson.Write(writer, diagnostics, allFiles: false, extra);
+        DiagnosticsJson.Write(writer, diagnostics, allFiles: false, extra, gaps);
     }
 }
