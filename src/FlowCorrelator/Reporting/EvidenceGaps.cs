@@ -68,6 +68,18 @@ public static class EvidenceGaps
         return gaps;
     }
 
+    /// <summary>
+    /// The gap of a <c>timeline</c>: a resource's history is made of CloudTrail events, so with none read it is empty
+    /// because nothing could be seen (a snapshot gives one state, not a history). Null when events were read.
+    /// </summary>
+    public static EvidenceGap? FindForTimeline(IngestDiagnostics diagnostics)
+    {
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        return diagnostics.Sum(LogFileKind.CloudTrail, f => f.Records) == 0
+            ? new EvidenceGap(MissingEvidence.CloudTrail, [], "no CloudTrail events were read: the timeline cannot show any change")
+            : null;
+    }
+
     /// <summary>The question numbers (1-based, as the titles show them), runs of three or more as ranges: "questions 1, 3–5".</summary>
     internal static string Numbers(IReadOnlyList<Question> questions)
     {

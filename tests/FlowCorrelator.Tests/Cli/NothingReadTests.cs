@@ -102,6 +102,10 @@ public sealed class NothingReadTests
         Assert.That(gap.GetProperty("questions").EnumerateArray().Select(q => q.GetString()), Is.EqualTo(new[] { "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage" }));
         Assert.That(diagnostics.GetProperty("filesWithProblems").GetInt32(), Is.Zero, "the file itself was read completely");
 
+        (exit, stdout, _) = await CorpusTests.RunAsync(["timeline", dir.Path, "--eni", "eni-0a1b"]);
+        Assert.That(exit, Is.EqualTo(ExitCodes.InputProblems));
+        Assert.That(stdout, Does.Contain("WARNING: no CloudTrail events were read: the timeline cannot show any change."));
+
         (exit, stdout, _) = await CorpusTests.RunAsync(["attachments", dir.Path]);
         Assert.That(exit, Is.EqualTo(ExitCodes.InputProblems));
         Assert.That(stdout, Does.Contain("WARNING: no CloudTrail events were read: question 3 cannot attribute any record."));
