@@ -9,7 +9,7 @@ internal static class CliApp
 {
     /// <remarks>
     /// Every message printed here can hold log content (a strict-mode problem quotes an event id) or a path, so each
-    /// goes through <see cref="SafeText.ForTerminal"/>.
+    /// goes through <see cref="SafeText.ForDisplay"/>.
     /// </remarks>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -20,7 +20,7 @@ internal static class CliApp
         {
             foreach (var error in parse.Errors)
             {
-                await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(error.Message)).ConfigureAwait(false);
+                await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(error.Message)).ConfigureAwait(false);
             }
 
             await stderr.WriteLineAsync("Run 'flowcorrelator --help' for usage.").ConfigureAwait(false);
@@ -35,17 +35,17 @@ internal static class CliApp
         }
         catch (UsageException ex)
         {
-            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(ex.Message)).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(ex.Message)).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         catch (LogFormatException ex)
         {
-            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(ex.Message)).ConfigureAwait(false);
             return ExitCodes.InputProblems;
         }
         catch (OperationCanceledException)
@@ -53,15 +53,28 @@ internal static class CliApp
             await stderr.WriteLineAsync("cancelled").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (EmptySourceException ex)
+        {
+            // Before any answer is printed: a wrong path or prefix must not pass for "nothing happened".
+            string[] lines = ex.Message.Split('\n');
+            await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(lines[0])).ConfigureAwait(false);
+            foreach (string line in lines.Skip(1))
+            {
+                await stderr.WriteLineAsync(SafeText.ForDisplay(line)).ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync("  (--allow-empty runs anyway and lists the empty sources in the diagnostics)").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         catch (FlowCorrelator.Ingest.SourceException ex)
         {
-            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(ex.Message)).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             // An output file or folder that cannot be written, or a side file (--noise-cidrs) that cannot be read.
-            await stderr.WriteLineAsync("error: " + SafeText.ForTerminal(ex.Message)).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + SafeText.ForDisplay(ex.Message)).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }

@@ -25,6 +25,14 @@ public sealed record WorkspaceOptions
     /// not see background work.
     /// </summary>
     public bool WarmUp { get; init; } = true;
+
+    /// <summary>
+    /// Run even when a source (folder, file, archive, <c>s3://</c> prefix) gives no flow-log, CloudTrail or snapshot
+    /// file; the empty sources are then listed in <see cref="IngestDiagnostics.Sources"/>. Off by default:
+    /// <see cref="Workspace.Load(ClassifiedInputs, WorkspaceOptions?, CancellationToken)"/> throws
+    /// <see cref="EmptySourceException"/>, because a wrong path or prefix must not pass for "nothing happened".
+    /// </summary>
+    public bool AllowEmptySources { get; init; }
 }
 
 /// <summary>
@@ -75,21 +83,34 @@ public sealed class Workspace
     /// <summary>Expands and classifies the locations, reads CloudTrail and snapshots, and builds the index.</summary>
     /// <exception cref="FileNotFoundException">A local location does not exist.</exception>
     /// <exception cref="SourceException">A remote location cannot be listed.</exception>
+    /// <exception cref="EmptySourceException">A location gave no flow-log, CloudTrail or snapshot file (unless <see cref="WorkspaceOptions.AllowEmptySources"/>).</exception>
     public static Workspace Load(IEnumerable<string> locations, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= WorkspaceOptions.Default;
         StartWarmUp(options);
-        IReadOnlyList<LogInput> inputs = LogSources.Expand(locations, options.Filter, options.Remotes, cancellationToken);
-        return Load(LogSources.Classify(inputs, cancellationToken), options, cancellationToken);
+        IReadOnlyList<ExpandedSource> sources = LogSources.ExpandSources(locations, options.Filter, options.Remotes, cancellationToken);
+        return Load(LogSources.Classify(sources, options.Reader, cancellationToken), options, cancellationToken);
     }
 
-    /// <summary>Reads CloudTrail and snapshots from already classified inputs and builds the index.</summary>
+    /// <summary>
+    /// Reads CloudTrail and snapshots from already classified inputs and builds the index. Sources that gave nothing
+    /// to read (<see cref="ClassifiedInputs.EmptySources"/>) stop the load before anything is read, unless
+    /// <see cref="WorkspaceOptions.AllowEmptySources"/>.
+    /// </summary>
+    /// <exception cref="EmptySourceException">A source gave no flow-log, CloudTrail or snapshot file.</exception>
     public static Workspace Load(ClassifiedInputs inputs, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         options ??= WorkspaceOptions.Default;
+        IReadOnlyList<SourceContents> empty = inputs.EmptySources;
+        if (empty.Count > 0 && !options.AllowEmptySources)
+        {
+            throw new EmptySourceException(empty);
+        }
+
         StartWarmUp(options);
         var diagnostics = new IngestDiagnostics();
+        diagnostics.Sources = inputs.Sources;
         CloudTrailReadResult trail = new CloudTrailReader(options.Reader).ReadAll(inputs.CloudTrail, diagnostics, cancellationToken);
         var events = new List<CloudTrailEvent>(trail.Events);
         // Snapshots seed the state before the trail: the index applies them first, valid from the beginning.
@@ -102,10 +123,7 @@ public sealed class Workspace
 
         foreach (LogInput unknown in inputs.Unknown)
         {
-            // Reported, not read: the user pointed at it, so its absence from the answers must be visible.
-            FileReport report = FileReport.Skipped(unknown.Name, LogFileKind.Unknown, "binary");
-            report.Fail(new InputProblem(unknown.Name, 0, 0, ProblemReason.UnsupportedFormat, "not a flow-log, CloudTrail or snapshot file (binary content); skipped", null));
-            diagnostics.Add(report);
+            diagnostics.Add(FileReport.Unknown(unknown.Name));
         }
 
         EnvironmentIndex index = EnvironmentIndex.Build(events);

@@ -36,10 +36,10 @@ internal static class ExportIndexCommand
             }
 
             ReaderOptions reader = sources.ReaderOptions(parse);
-            ClassifiedInputs classified = LogSources.Classify(sources.Expand(parse, ct), ct);
+            ClassifiedInputs classified = sources.Classify(parse, reader, ct);
 
             // The index needs CloudTrail and snapshots only; flow logs stay where they are and are read by the SQL.
-            Workspace workspace = Workspace.Load(classified with { FlowLogs = [] }, new WorkspaceOptions { Reader = reader }, ct);
+            Workspace workspace = Workspace.Load(classified with { FlowLogs = [] }, new WorkspaceOptions { Reader = reader, AllowEmptySources = parse.GetValue(sources.AllowEmpty) }, ct);
             string directory = parse.GetValue(output)!;
             IReadOnlyDictionary<string, int> counts = IndexExporter.Export(workspace.Index, scanners, directory);
             foreach (KeyValuePair<string, int> kv in counts)

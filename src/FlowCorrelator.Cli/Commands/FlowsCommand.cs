@@ -28,9 +28,12 @@ internal static class FlowsCommand
     private static int Run(CliConsole console, SourceOptions sources, string format, ParseResult parse, CancellationToken cancellationToken)
     {
         ReaderOptions options = sources.ReaderOptions(parse);
-        IReadOnlyList<LogInput> inputs = sources.Expand(parse, cancellationToken);
+        ClassifiedInputs classified = sources.Classify(parse, options, cancellationToken);
+        sources.ThrowIfEmpty(parse, classified);
+        IReadOnlyList<LogInput> inputs = classified.FlowLogs;
         var reader = new FlowLogReader(options);
-        var diagnostics = new IngestDiagnostics();
+        var diagnostics = new IngestDiagnostics { Sources = classified.Sources };
+        ReportNotRead(classified, diagnostics);
         switch (format)
         {
             case "json":
@@ -48,6 +51,26 @@ internal static class FlowsCommand
         return diagnostics.HasProblems ? ExitCodes.InputProblems : ExitCodes.Success;
     }
 
+    /// <summary>
+    /// Files classified as something else are named, not parsed line by line: unknown ones as problems (the user
+    /// pointed at them), CloudTrail, snapshots and digests as skipped (this command reads flow logs only).
+    /// </summary>
+    private static void ReportNotRead(ClassifiedInputs classified, IngestDiagnostics diagnostics)
+    {
+        foreach (LogInput unknown in classified.Unknown)
+        {
+            diagnostics.Add(FileReport.Unknown(unknown.Name));
+        }
+
+        foreach ((IReadOnlyList<LogInput> list, LogFileKind kind) in new[] { (classified.CloudTrail, LogFileKind.CloudTrail), (classified.Snapshots, LogFileKind.Snapshot), (classified.Digests, LogFileKind.CloudTrailDigest) })
+        {
+            foreach (LogInput input in list)
+            {
+                diagnostics.Add(FileReport.Skipped(input.Name, kind, "not a flow log, skipped"));
+            }
+        }
+    }
+
     private static void WriteSummary(TextWriter output, IngestDiagnostics diagnostics)
     {
         var table = new TextTable(["file", "format", "records", "nodata", "skipdata", "malformed", "status"], [false, false, true, true, true, true, false]);
@@ -62,7 +85,7 @@ internal static class FlowsCommand
         output.WriteLine($"{files.Count} files, {Num(files.Sum(f => f.Records))} records ({Num(files.Sum(f => f.NoData))} NODATA, {Num(files.Sum(f => f.SkipData))} SKIPDATA), {Num(files.Sum(f => f.Malformed))} malformed.");
         foreach (InputProblem p in files.SelectMany(f => f.Samples))
         {
-            output.WriteLine("  " + SafeText.ForTerminal(p.ToString()) + (p.Excerpt is null ? string.Empty : "  | " + SafeText.ForTerminal(p.Excerpt)));
+            output.WriteLine("  " + SafeText.ForDisplay(p.ToString()) + (p.Excerpt is null ? string.Empty : "  | " + SafeText.ForDisplay(p.Excerpt)));
         }
     }
 
@@ -99,7 +122,7 @@ internal static class FlowsCommand
         sink.Flush();
         foreach (InputProblem p in diagnostics.Files.SelectMany(f => f.Samples))
         {
-            console.Error.WriteLine(SafeText.ForTerminal(p.ToString()));
+            console.Error.WriteLine(SafeText.ForDisplay(p.ToString()));
         }
     }
 

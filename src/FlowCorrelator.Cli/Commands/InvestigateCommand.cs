@@ -76,14 +76,13 @@ internal static class InvestigateCommand
             }
         }
 
-        IReadOnlyList<LogInput> inputs = sources.Expand(parse, cancellationToken);
-        ClassifiedInputs classified = LogSources.Classify(inputs, cancellationToken);
+        ClassifiedInputs classified = sources.Classify(parse, reader, cancellationToken);
         if (console.ShowProgress)
         {
             console.Error.WriteLine($"{classified.FlowLogs.Count} flow-log files, {classified.CloudTrail.Count} CloudTrail files, {classified.Snapshots.Count} snapshots");
         }
 
-        Workspace workspace = Workspace.Load(classified, new WorkspaceOptions { Reader = reader, Filter = filter }, cancellationToken);
+        Workspace workspace = Workspace.Load(classified, sources.WorkspaceOptions(parse, reader), cancellationToken);
         var options = new InvestigationOptions
         {
             Access = request.Access,
@@ -99,11 +98,12 @@ internal static class InvestigateCommand
             ? workspace.Investigate(options, ProgressReporter.For(console, classified.FlowLogs.Count), cancellationToken)
             : Investigations.Run(workspace.Index, Array.Empty<FlowRecord>(), options);
 
-        Write(console, request, result, workspace);
-        return workspace.Diagnostics.HasProblems ? ExitCodes.InputProblems : ExitCodes.Success;
+        IReadOnlyList<EvidenceGap> gaps = EvidenceGaps.Find(workspace.Diagnostics, request.Questions);
+        Write(console, request, result, workspace, gaps);
+        return workspace.Diagnostics.HasProblems || gaps.Count > 0 ? ExitCodes.InputProblems : ExitCodes.Success;
     }
 
-    private static void Write(CliConsole console, InvestigationRequest request, InvestigationResult result, Workspace workspace)
+    private static void Write(CliConsole console, InvestigationRequest request, InvestigationResult result, Workspace workspace, IReadOnlyList<EvidenceGap> gaps)
     {
         if (request.OutputDirectory is { } dir)
         {
@@ -112,38 +112,38 @@ internal static class InvestigateCommand
             {
                 string path = Path.Combine(dir, FindingsReport.Key(q) + Extension(request.Format));
                 using var file = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
-                WriteOne(file, request.Format, result, [q], workspace, limit: 0);
+                WriteOne(file, request.Format, result, [q], workspace, EvidenceGaps.Find(workspace.Diagnostics, [q]), limit: 0);
             }
 
             using (var diag = File.Create(Path.Combine(dir, "diagnostics.json")))
             {
-                FindingsReport.WriteJson(diag, result, [], w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.TrailStatistics));
+                FindingsReport.WriteJson(diag, result, [], w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.TrailStatistics, gaps));
             }
 
             console.Out.WriteLine($"Wrote {request.Questions.Count} file(s) and diagnostics.json to {dir}");
-            WriteSummary(console.Out, workspace);
+            WriteSummary(console.Out, workspace, gaps);
             return;
         }
 
-        WriteOne(console.Out, request.Format, result, request.Questions, workspace, request.Limit);
+        WriteOne(console.Out, request.Format, result, request.Questions, workspace, gaps, request.Limit);
         if (request.Format is ReportFormat.Table or ReportFormat.Markdown)
         {
-            WriteSummary(console.Out, workspace);
+            WriteSummary(console.Out, workspace, gaps);
         }
         else if (request.Format == ReportFormat.Csv)
         {
-            WriteSummary(console.Error, workspace);
+            WriteSummary(console.Error, workspace, gaps);
         }
     }
 
-    private static void WriteOne(TextWriter output, ReportFormat format, InvestigationResult result, IReadOnlyList<Question> questions, Workspace workspace, int limit)
+    private static void WriteOne(TextWriter output, ReportFormat format, InvestigationResult result, IReadOnlyList<Question> questions, Workspace workspace, IReadOnlyList<EvidenceGap> gaps, int limit)
     {
         switch (format)
         {
             case ReportFormat.Json:
                 using (Stream stream = new TextWriterStream(output))
                 {
-                    FindingsReport.WriteJson(stream, result, questions, w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.TrailStatistics));
+                    FindingsReport.WriteJson(stream, result, questions, w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.TrailStatistics, gaps));
                 }
 
                 output.WriteLine();
@@ -180,7 +180,7 @@ internal static class InvestigateCommand
         _ => ".txt",
     };
 
-    internal static void WriteSummary(TextWriter output, Workspace workspace)
+    internal static void WriteSummary(TextWriter output, Workspace workspace, IReadOnlyList<EvidenceGap> gaps)
     {
         IReadOnlyList<FileReport> files = workspace.Diagnostics.Files;
         long flowFiles = files.Count(f => f.Kind == LogFileKind.FlowLog);
@@ -194,20 +194,35 @@ internal static class InvestigateCommand
                 $"Not correlated: {workspace.Diagnostics.RecordsOnUnknownInterfaces:N0} records on interfaces the CloudTrail/snapshot evidence does not know at their time; {workspace.Diagnostics.RecordsOutsideWindow:N0} records outside --from/--to."));
         }
 
+        foreach (SourceContents empty in workspace.Diagnostics.Sources.Where(s => !s.HasData))
+        {
+            output.WriteLine("Empty source (--allow-empty): " + SafeText.ForDisplay(empty.Describe()));
+        }
+
+        foreach (EvidenceGap gap in gaps)
+        {
+            output.WriteLine("WARNING: " + gap.Message + ".");
+        }
+
         List<FileReport> bad = [.. files.Where(f => f.HasProblems)];
         if (bad.Count == 0)
         {
-            output.WriteLine("All input was read.");
+            if (gaps.Count == 0)
+            {
+                // Only when something was read and every question had its evidence: an empty run never says this.
+                output.WriteLine("All input was read.");
+            }
+
             return;
         }
 
         output.WriteLine($"WARNING: {bad.Count} file(s) could not be read completely ({files.Sum(f => f.Malformed):N0} malformed lines/records); results cover the rest:");
         foreach (FileReport f in bad)
         {
-            output.WriteLine($"  {SafeText.ForTerminal(f.Path)}: {f.Malformed} malformed{(f.FatalError is { } e ? $", stopped: {SafeText.ForTerminal(e.Reason + ": " + e.Message)} at byte {e.ByteOffset}" : string.Empty)}");
+            output.WriteLine($"  {SafeText.ForDisplay(f.Path)}: {f.Malformed} malformed{(f.FatalError is { } e ? $", stopped: {SafeText.ForDisplay(e.Reason + ": " + e.Message)} at byte {e.ByteOffset}" : string.Empty)}");
             foreach (InputProblem p in f.Samples.Take(3))
             {
-                output.WriteLine($"    line {p.Line} (byte {p.ByteOffset}): {p.Reason}: {SafeText.ForTerminal(p.Message)}");
+                output.WriteLine($"    line {p.Line} (byte {p.ByteOffset}): {p.Reason}: {SafeText.ForDisplay(p.Message)}");
             }
         }
     }

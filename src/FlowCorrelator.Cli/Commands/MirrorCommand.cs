@@ -80,11 +80,11 @@ internal static class MirrorCommand
         }
 
         console.Out.WriteLine(
-            $"mirrored {SafeText.ForTerminal(location)} to {SafeText.ForTerminal(directory)}: {Num(result.Listed)} objects listed, {Num(result.Downloaded)} downloaded ({Num(result.BytesDownloaded)} bytes), " +
+            $"mirrored {SafeText.ForDisplay(location)} to {SafeText.ForDisplay(directory)}: {Num(result.Listed)} objects listed, {Num(result.Downloaded)} downloaded ({Num(result.BytesDownloaded)} bytes), " +
             $"{Num(result.Skipped)} skipped (already present), {Num(result.Problems.Count)} refused or failed.");
         foreach (MirrorProblem p in result.Problems)
         {
-            console.Error.WriteLine("error: " + SafeText.ForTerminal(p.Message));
+            console.Error.WriteLine("error: " + SafeText.ForDisplay(p.Message));
         }
 
         return result.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.InputProblems;
@@ -104,7 +104,7 @@ internal static class MirrorCommand
 
         foreach (MirrorProblem p in result.Problems)
         {
-            console.Out.WriteLine($"{SafeText.ForTerminal(p.Key)}: {SafeText.ForTerminal(p.Message)}");
+            console.Out.WriteLine($"{SafeText.ForDisplay(p.Key)}: {SafeText.ForDisplay(p.Message)}");
         }
 
         console.Out.WriteLine(result.Ok
@@ -141,7 +141,7 @@ internal static class MirrorCommand
                     MirrorAction.Refused => "refused",
                     _ => "failed",
                 };
-                error.WriteLine($"[{value.Done}/{value.Total}] {what} {SafeText.ForTerminal(value.Uri)}");
+                error.WriteLine($"[{value.Done}/{value.Total}] {what} {SafeText.ForDisplay(value.Uri)}");
             }
         }
     }

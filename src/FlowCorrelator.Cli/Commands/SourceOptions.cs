@@ -45,6 +45,11 @@ internal sealed class SourceOptions
         AllowMultipleArgumentsPerToken = true,
     };
 
+    public Option<bool> AllowEmpty { get; } = new("--allow-empty")
+    {
+        Description = "Run even when a source (folder, file, archive, s3:// prefix) holds no flow-log, CloudTrail or snapshot file (default: exit 3 naming it).",
+    };
+
     public Option<int?> MaxLineLength { get; } = new("--max-line-length")
     {
         Description = "Longest flow-log line accepted, in bytes (default 1 MiB).",
@@ -75,6 +80,7 @@ internal sealed class SourceOptions
         command.Arguments.Add(Sources);
         command.Options.Add(FlowFormat);
         command.Options.Add(Strict);
+        command.Options.Add(AllowEmpty);
         command.Options.Add(From);
         command.Options.Add(To);
         command.Options.Add(Accounts);
@@ -148,17 +154,39 @@ internal sealed class SourceOptions
         Regions = parse.GetValue(Regions) ?? [],
     };
 
-    public IReadOnlyList<LogInput> Expand(ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lists every source and classifies what it holds (by name where the AWS layout is conclusive, else by first
+    /// bytes). Empty sources are not checked here: <see cref="Workspace.Load(ClassifiedInputs, WorkspaceOptions?, CancellationToken)"/>
+    /// and <see cref="ThrowIfEmpty"/> do, before anything is read.
+    /// </summary>
+    public ClassifiedInputs Classify(ParseResult parse, ReaderOptions reader, CancellationToken cancellationToken)
     {
         string[] sources = parse.GetValue(Sources) ?? [];
+        IReadOnlyList<ExpandedSource> expanded;
         try
         {
-            return LogSources.Expand(sources, Filter(parse), RemoteSources.Create(parse), cancellationToken);
+            expanded = LogSources.ExpandSources(sources, Filter(parse), RemoteSources.Create(parse), cancellationToken);
         }
         catch (ArgumentException ex)
         {
             // A location no provider can open (s3:// without the AWS provider): a command-line problem, not a crash.
             throw new UsageException(ex.Message);
+        }
+
+        return LogSources.Classify(expanded, reader, cancellationToken);
+    }
+
+    /// <summary>The workspace options of a run: reader, window, and whether empty sources are allowed.</summary>
+    public WorkspaceOptions WorkspaceOptions(ParseResult parse, ReaderOptions reader) =>
+        new() { Reader = reader, Filter = Filter(parse), AllowEmptySources = parse.GetValue(AllowEmpty) };
+
+    /// <summary>For commands that read without a workspace (<c>flows</c>): the same empty-source rule.</summary>
+    public void ThrowIfEmpty(ParseResult parse, ClassifiedInputs classified)
+    {
+        IReadOnlyList<SourceContents> empty = classified.EmptySources;
+        if (empty.Count > 0 && !parse.GetValue(AllowEmpty))
+        {
+            throw new EmptySourceException(empty);
         }
     }
 

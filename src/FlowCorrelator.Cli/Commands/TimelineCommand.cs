@@ -34,13 +34,14 @@ internal static class TimelineCommand
             }
 
             ReaderOptions reader = sources.ReaderOptions(parse);
-            ClassifiedInputs classified = LogSources.Classify(sources.Expand(parse, ct), ct);
+            ClassifiedInputs classified = sources.Classify(parse, reader, ct);
             var onlyTrail = classified with { FlowLogs = [] };
-            Workspace workspace = Workspace.Load(onlyTrail, new WorkspaceOptions { Reader = reader }, ct);
+            Workspace workspace = Workspace.Load(onlyTrail, new WorkspaceOptions { Reader = reader, AllowEmptySources = parse.GetValue(sources.AllowEmpty) }, ct);
             HashSet<string> ids = Resolve(workspace.Index, parse.GetValue(eni), parse.GetValue(instance), parse.GetValue(group), parse.GetValue(tag));
             List<TimelineEntry> entries = [.. workspace.Index.History.Where(h => ids.Contains(h.ResourceId))];
-            Write(console, parse.GetValue(format)!, entries, workspace);
-            return Task.FromResult(workspace.Diagnostics.HasProblems ? ExitCodes.InputProblems : ExitCodes.Success);
+            IReadOnlyList<EvidenceGap> gaps = EvidenceGaps.FindForTimeline(workspace.Diagnostics) is { } gap ? [gap] : [];
+            Write(console, parse.GetValue(format)!, entries, workspace, gaps);
+            return Task.FromResult(workspace.Diagnostics.HasProblems || gaps.Count > 0 ? ExitCodes.InputProblems : ExitCodes.Success);
         });
         return command;
     }
@@ -86,7 +87,7 @@ internal static class TimelineCommand
         return ids;
     }
 
-    private static void Write(CliConsole console, string format, List<TimelineEntry> entries, Workspace workspace)
+    private static void Write(CliConsole console, string format, List<TimelineEntry> entries, Workspace workspace, IReadOnlyList<EvidenceGap> gaps)
     {
         switch (format)
         {
@@ -110,7 +111,7 @@ internal static class TimelineCommand
                     }
 
                     writer.WriteEndArray();
-                    FindingsReport.WriteDiagnostics(writer, workspace.Diagnostics, workspace.TrailStatistics);
+                    FindingsReport.WriteDiagnostics(writer, workspace.Diagnostics, workspace.TrailStatistics, gaps);
                     writer.WriteEndObject();
                 }
 
@@ -137,6 +138,13 @@ internal static class TimelineCommand
                 console.Out.WriteLine($"{entries.Count} change(s)");
                 table.Write(console.Out, maxColumnWidth: 70);
                 break;
+        }
+
+        // Beside the table; on stderr where stdout is data (CSV), inside the diagnostics for JSON.
+        TextWriter notes = format == "csv" ? console.Error : console.Out;
+        foreach (EvidenceGap gap in format == "json" ? [] : gaps)
+        {
+            notes.WriteLine("WARNING: " + gap.Message + ".");
         }
     }
 }

@@ -175,6 +175,17 @@ public sealed class FileReport
     /// <summary>A report for a file that was recognised and deliberately not read (e.g. a CloudTrail digest).</summary>
     public static FileReport Skipped(string path, LogFileKind kind, string format) => new(path, kind, 0) { Format = format };
 
+    /// <summary>
+    /// A report for a file whose first bytes are none of the known kinds: reported once, not read line by line. The
+    /// user pointed at it, so its absence from the answers must be visible (and it counts as a problem).
+    /// </summary>
+    public static FileReport Unknown(string path)
+    {
+        FileReport report = Skipped(path, LogFileKind.Unknown, "unknown");
+        report.Fail(new InputProblem(path, 0, 0, ProblemReason.UnsupportedFormat, "not a flow-log, CloudTrail or snapshot file (its first bytes are neither gzip, Parquet, JSON nor a flow-log header or line); skipped", null));
+        return report;
+    }
+
     internal void AddProblem(InputProblem problem)
     {
         Malformed++;
@@ -203,6 +214,12 @@ public sealed class IngestDiagnostics
 
     /// <summary>Every file, sorted by path.</summary>
     public IReadOnlyList<FileReport> Files => [.. _files.OrderBy(f => f.Path, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// What each source the user gave held (empty when the inputs were not classified per source). An empty source
+    /// appears here only when the run was allowed to go on without it.
+    /// </summary>
+    public IReadOnlyList<SourceContents> Sources { get; set; } = [];
 
     /// <summary>True when any file had a problem.</summary>
     public bool HasProblems => _files.Any(f => f.HasProblems);

@@ -37,7 +37,18 @@ public sealed record ClassifiedInputs(
     IReadOnlyList<LogInput> CloudTrail,
     IReadOnlyList<LogInput> Snapshots,
     IReadOnlyList<LogInput> Digests,
-    IReadOnlyList<LogInput> Unknown);
+    IReadOnlyList<LogInput> Unknown)
+{
+    /// <summary>
+    /// What each source the user gave held, when classified per source
+    /// (<see cref="LogSources.Classify(IReadOnlyList{ExpandedSource}, ReaderOptions?, CancellationToken)"/>); empty
+    /// when the inputs were classified as one list.
+    /// </summary>
+    public IReadOnlyList<SourceContents> Sources { get; init; } = [];
+
+    /// <summary>The sources that gave no flow-log, CloudTrail or snapshot file.</summary>
+    public IReadOnlyList<SourceContents> EmptySources => [.. Sources.Where(s => !s.HasData)];
+}
 
 /// <summary>
 /// Expands user-given locations (files, folders, <c>s3://</c> URIs) into inputs and tells flow logs from CloudTrail
@@ -47,25 +58,33 @@ public static class LogSources
 {
     /// <summary>Expands locations into inputs, in a stable order. Folders are walked recursively.</summary>
     /// <exception cref="FileNotFoundException">A local location does not exist.</exception>
-    public static IReadOnlyList<LogInput> Expand(IEnumerable<string> locations, SourceFilter? filter = null, IEnumerable<IRemoteLogSource>? remotes = null, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<LogInput> Expand(IEnumerable<string> locations, SourceFilter? filter = null, IEnumerable<IRemoteLogSource>? remotes = null, CancellationToken cancellationToken = default) =>
+        Distinct(ExpandSources(locations, filter, remotes, cancellationToken));
+
+    /// <summary>
+    /// Expands each location into its inputs, keeping which location listed what (so that an empty one can be
+    /// named). An input listed by two locations is the same <see cref="LogInput"/> in both.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A local location does not exist.</exception>
+    public static IReadOnlyList<ExpandedSource> ExpandSources(IEnumerable<string> locations, SourceFilter? filter = null, IEnumerable<IRemoteLogSource>? remotes = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(locations);
         filter ??= SourceFilter.All;
-        var result = new List<LogInput>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<ExpandedSource>();
+        var seen = new Dictionary<string, LogInput>(StringComparer.Ordinal);
+        var archives = new Dictionary<string, List<LogInput>>(StringComparer.Ordinal);
         foreach (string location in locations)
         {
+            var inputs = new List<LogInput>();
             IRemoteLogSource? remote = remotes?.FirstOrDefault(r => r.CanOpen(location));
             if (remote is not null)
             {
                 foreach (LogInput input in remote.Enumerate(location, filter, cancellationToken))
                 {
-                    if (seen.Add(input.Name))
-                    {
-                        result.Add(input);
-                    }
+                    inputs.Add(Canonical(seen, input.Name, input));
                 }
 
+                result.Add(new ExpandedSource(location, SourceKind.Remote, inputs, 0));
                 continue;
             }
 
@@ -76,27 +95,30 @@ public static class LogSources
 
             if (Directory.Exists(location))
             {
+                int sideFiles = 0;
                 foreach (string file in Directory.EnumerateFiles(location, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 {
                     string name = Path.GetFileName(file);
-                    if (name.StartsWith('.') || IsSideFile(name))
+                    if (name.StartsWith('.'))
                     {
+                        continue; // hidden files (.DS_Store, editor swap files) are not the user's data
+                    }
+
+                    if (IsSideFile(name))
+                    {
+                        sideFiles++;
                         continue;
                     }
 
-                    string full = Path.GetFullPath(file);
-                    if (seen.Add(full))
-                    {
-                        AddFile(result, file);
-                    }
+                    AddFile(inputs, seen, archives, file);
                 }
+
+                result.Add(new ExpandedSource(location, SourceKind.Folder, inputs, sideFiles));
             }
             else if (File.Exists(location))
             {
-                if (seen.Add(Path.GetFullPath(location)))
-                {
-                    AddFile(result, location);
-                }
+                AddFile(inputs, seen, archives, location);
+                result.Add(new ExpandedSource(location, LogArchives.IsArchive(location) ? SourceKind.Archive : SourceKind.File, inputs, 0));
             }
             else
             {
@@ -107,22 +129,60 @@ public static class LogSources
         return result;
     }
 
-    private static void AddFile(List<LogInput> result, string path)
+    /// <summary>Every input once, in the order first listed.</summary>
+    private static List<LogInput> Distinct(IReadOnlyList<ExpandedSource> sources)
     {
+        var result = new List<LogInput>();
+        var added = new HashSet<LogInput>(ReferenceEqualityComparer.Instance);
+        foreach (ExpandedSource source in sources)
+        {
+            foreach (LogInput input in source.Inputs)
+            {
+                if (added.Add(input))
+                {
+                    result.Add(input);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static LogInput Canonical(Dictionary<string, LogInput> seen, string key, LogInput input)
+    {
+        if (seen.TryGetValue(key, out LogInput? first))
+        {
+            return first;
+        }
+
+        seen.Add(key, input);
+        return input;
+    }
+
+    private static void AddFile(List<LogInput> inputs, Dictionary<string, LogInput> seen, Dictionary<string, List<LogInput>> archives, string path)
+    {
+        string full = Path.GetFullPath(path);
         if (!LogArchives.IsArchive(path))
         {
-            result.Add(LogInput.FromFile(path));
+            inputs.Add(Canonical(seen, full, LogInput.FromFile(path)));
             return;
         }
 
-        try
+        if (!archives.TryGetValue(full, out List<LogInput>? entries))
         {
-            result.AddRange(LogArchives.Expand(path, IsSideFile));
+            try
+            {
+                entries = [.. LogArchives.Expand(path, IsSideFile).Select(entry => Canonical(seen, entry.Name, entry))];
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                throw new SourceException($"{path}: the archive cannot be read: {ex.Message}", ex);
+            }
+
+            archives.Add(full, entries);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            throw new SourceException($"{path}: the archive cannot be read: {ex.Message}", ex);
-        }
+
+        inputs.AddRange(entries);
     }
 
     /// <summary>Files that sit beside logs but are not logs (format descriptions, manifests, answers, docs).</summary>
@@ -133,9 +193,18 @@ public static class LogSources
         name.Equals("manifest.json", StringComparison.OrdinalIgnoreCase) ||
         name.Equals(".flowcorrelator-manifest.json", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Sorts inputs into flow logs, CloudTrail, snapshots and digests.</summary>
-    public static ClassifiedInputs Classify(IEnumerable<LogInput> inputs, CancellationToken cancellationToken = default)
+    /// <summary>Sorts inputs into flow logs, CloudTrail, snapshots, digests and unknown files.</summary>
+    public static ClassifiedInputs Classify(IEnumerable<LogInput> inputs, CancellationToken cancellationToken = default) =>
+        Classify(inputs, ReaderOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// Sorts inputs into flow logs, CloudTrail, snapshots, digests and unknown files; <paramref name="options"/>'
+    /// <see cref="ReaderOptions.FlowFormat"/> forces a header-less flow-log read of text files.
+    /// </summary>
+    public static ClassifiedInputs Classify(IEnumerable<LogInput> inputs, ReaderOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(options);
         var flows = new List<LogInput>();
         var trails = new List<LogInput>();
         var snapshots = new List<LogInput>();
@@ -143,7 +212,7 @@ public static class LogSources
         var unknown = new List<LogInput>();
         foreach (LogInput input in inputs)
         {
-            switch (Classify(input, cancellationToken))
+            switch (Classify(input, options, cancellationToken))
             {
                 case LogFileKind.FlowLog: flows.Add(input); break;
                 case LogFileKind.CloudTrail: trails.Add(input); break;
@@ -156,10 +225,66 @@ public static class LogSources
         return new ClassifiedInputs(flows, trails, snapshots, digests, unknown);
     }
 
+    /// <summary>
+    /// Classifies the inputs of every source (each input once, however many sources listed it) and counts, per
+    /// source, what it held: <see cref="ClassifiedInputs.Sources"/> tells which sources gave nothing to read.
+    /// </summary>
+    public static ClassifiedInputs Classify(IReadOnlyList<ExpandedSource> sources, ReaderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ClassifiedInputs classified = Classify(Distinct(sources), options ?? ReaderOptions.Default, cancellationToken);
+        var kinds = new Dictionary<LogInput, LogFileKind>(ReferenceEqualityComparer.Instance);
+        Mark(kinds, classified.FlowLogs, LogFileKind.FlowLog);
+        Mark(kinds, classified.CloudTrail, LogFileKind.CloudTrail);
+        Mark(kinds, classified.Snapshots, LogFileKind.Snapshot);
+        Mark(kinds, classified.Digests, LogFileKind.CloudTrailDigest);
+        Mark(kinds, classified.Unknown, LogFileKind.Unknown);
+        var contents = new List<SourceContents>(sources.Count);
+        Span<int> counts = stackalloc int[5];
+        foreach (ExpandedSource source in sources)
+        {
+            counts.Clear();
+            foreach (LogInput input in source.Inputs)
+            {
+                counts[(int)kinds[input]]++;
+            }
+
+            contents.Add(new SourceContents(
+                source.Location, source.Kind,
+                FlowLogs: counts[(int)LogFileKind.FlowLog],
+                CloudTrail: counts[(int)LogFileKind.CloudTrail],
+                Snapshots: counts[(int)LogFileKind.Snapshot],
+                Digests: counts[(int)LogFileKind.CloudTrailDigest],
+                Unknown: counts[(int)LogFileKind.Unknown],
+                SideFiles: source.SideFiles));
+        }
+
+        return classified with { Sources = contents };
+    }
+
+    private static void Mark(Dictionary<LogInput, LogFileKind> kinds, IReadOnlyList<LogInput> inputs, LogFileKind kind)
+    {
+        foreach (LogInput input in inputs)
+        {
+            kinds[input] = kind;
+        }
+    }
+
     /// <summary>What one input holds: by its name where that is conclusive, else by its first bytes.</summary>
-    public static LogFileKind Classify(LogInput input, CancellationToken cancellationToken = default)
+    public static LogFileKind Classify(LogInput input, CancellationToken cancellationToken = default) =>
+        Classify(input, ReaderOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// What one input holds: by its name where the AWS key layout makes it conclusive, else by its first bytes
+    /// (gzip is looked into): JSON is CloudTrail, a snapshot or a digest; Parquet, a flow-log header or a flow-log
+    /// line is a flow log; anything else is <see cref="LogFileKind.Unknown"/>. A forced layout
+    /// (<see cref="ReaderOptions.FlowFormat"/>, or <c>X.format.txt</c> beside <c>X.log</c>) makes every text file
+    /// that is not JSON a flow log: the user said what it is, and a wrong layout is better reported line by line.
+    /// </summary>
+    public static LogFileKind Classify(LogInput input, ReaderOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(options);
         string name = input.Name.Replace('\\', '/');
         if (name.Contains("/CloudTrail-Digest/", StringComparison.Ordinal) || name.Contains("_CloudTrail-Digest_", StringComparison.Ordinal))
         {
@@ -177,10 +302,10 @@ public static class LogSources
             return LogFileKind.CloudTrail;
         }
 
-        return Sniff(input, cancellationToken);
+        return Sniff(input, options, cancellationToken);
     }
 
-    private static LogFileKind Sniff(LogInput input, CancellationToken cancellationToken)
+    private static LogFileKind Sniff(LogInput input, ReaderOptions options, CancellationToken cancellationToken)
     {
         byte[] head = new byte[8192];
         int n = 0;
@@ -252,14 +377,53 @@ public static class LogSources
             return LogFileKind.CloudTrail;
         }
 
-        return LogFileKind.FlowLog;
+        return IsForcedFlowLog(input, options) || IsFlowLogText(span, wholeFile: n < head.Length) ? LogFileKind.FlowLog : LogFileKind.Unknown;
+    }
+
+    /// <summary>Whether the user gave the layout of a header-less file (<c>--flow-format</c>, or <c>X.format.txt</c> beside it).</summary>
+    private static bool IsForcedFlowLog(LogInput input, ReaderOptions options) =>
+        options.FlowFormat is not null || FlowLogReader.SidecarPath(input.Name) is { } sidecar && File.Exists(sidecar);
+
+    /// <summary>
+    /// Whether the head of a text file (BOM and leading blank space removed) is a flow log: its first line is a
+    /// header, or one of its first lines parses as a default-v2 record (a damaged first line must not hide a real
+    /// log). Unless <paramref name="wholeFile"/>, a last line without its line feed may be cut and is not judged.
+    /// </summary>
+    internal static bool IsFlowLogText(ReadOnlySpan<byte> head, bool wholeFile)
+    {
+        const int MaxLinesTried = 16;
+        Span<Range> fields = stackalloc Range[FlowLogSchema.MaxColumns];
+        FlowField[] columns = FlowLineParser.DefaultV2Columns;
+        for (int tried = 0; tried < MaxLinesTried && !head.IsEmpty; tried++)
+        {
+            int lf = head.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = lf < 0 ? head : head[..lf];
+            if (tried == 0 && FlowLogSchema.LooksLikeHeader(line.TrimEnd((byte)'\r')))
+            {
+                return true;
+            }
+
+            if (lf < 0 && tried > 0 && !wholeFile)
+            {
+                return false; // the head ends inside this line: it may be cut
+            }
+
+            if (FlowLineParser.Parse(line, columns, fields, out _, out _, out _, out _) == LineOutcome.Record)
+            {
+                return true;
+            }
+
+            head = lf < 0 ? [] : head[(lf + 1)..];
+        }
+
+        return false;
     }
 
     private static bool Contains(ReadOnlySpan<byte> haystack, string needle) => haystack.IndexOf(Encoding.ASCII.GetBytes(needle)) >= 0;
 }
 
 /// <summary>A source could not be listed or opened at all (missing bucket, bad credentials, unreachable endpoint).</summary>
-public sealed class SourceException : Exception
+public class SourceException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public SourceException(string message, Exception? inner = null)

@@ -11,7 +11,8 @@ public static class DiagnosticsJson
     /// <param name="diagnostics">What was read.</param>
     /// <param name="allFiles">List every file (true) or only files with problems (false).</param>
     /// <param name="extra">More counters (e.g. CloudTrail events used/ignored) written beside the totals.</param>
-    public static void Write(Utf8JsonWriter writer, IngestDiagnostics diagnostics, bool allFiles, IEnumerable<KeyValuePair<string, long>>? extra = null)
+    /// <param name="gaps">Evidence the asked questions needed and the run did not read (see <see cref="EvidenceGaps"/>); they make the run incomplete.</param>
+    public static void Write(Utf8JsonWriter writer, IngestDiagnostics diagnostics, bool allFiles, IEnumerable<KeyValuePair<string, long>>? extra = null, IReadOnlyList<EvidenceGap>? gaps = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(diagnostics);
@@ -38,8 +39,30 @@ public static class DiagnosticsJson
             }
         }
 
+        writer.WriteNumber("sideFilesSkipped", diagnostics.Sources.Sum(s => s.SideFiles));
         writer.WriteNumber("filesWithProblems", files.Count(f => f.HasProblems));
-        writer.WriteBoolean("complete", !diagnostics.HasProblems);
+        gaps ??= [];
+        writer.WriteBoolean("complete", !diagnostics.HasProblems && gaps.Count == 0);
+        writer.WritePropertyName("gaps");
+        writer.WriteStartArray();
+        foreach (EvidenceGap gap in gaps)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("missing", gap.MissingName);
+            writer.WritePropertyName("questions");
+            writer.WriteStartArray();
+            foreach (Question q in gap.Questions)
+            {
+                writer.WriteStringValue(FindingsReport.Key(q));
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("message", gap.Message);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        WriteSources(writer, diagnostics.Sources);
         writer.WritePropertyName("files");
         writer.WriteStartArray();
         foreach (FileReport f in files.Where(f => allFiles || f.HasProblems))
@@ -49,6 +72,33 @@ public static class DiagnosticsJson
 
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    private static void WriteSources(Utf8JsonWriter writer, IReadOnlyList<SourceContents> sources)
+    {
+        writer.WritePropertyName("sources");
+        writer.WriteStartArray();
+        foreach (SourceContents s in sources)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("location", s.Location);
+            writer.WriteString("kind", s.Kind switch { SourceKind.File => "file", SourceKind.Folder => "folder", SourceKind.Archive => "archive", _ => "remote" });
+            writer.WriteNumber("flowFiles", s.FlowLogs);
+            writer.WriteNumber("cloudTrailFiles", s.CloudTrail);
+            writer.WriteNumber("snapshotFiles", s.Snapshots);
+            writer.WriteNumber("digestFiles", s.Digests);
+            writer.WriteNumber("unknownFiles", s.Unknown);
+            writer.WriteNumber("sideFilesSkipped", s.SideFiles);
+            writer.WriteBoolean("empty", !s.HasData);
+            if (!s.HasData)
+            {
+                writer.WriteString("message", s.Describe());
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteFile(Utf8JsonWriter writer, FileReport f)

@@ -123,7 +123,7 @@ public static class FindingsReport
         foreach (Question q in questions)
         {
             (string[] headers, bool[] numeric, List<string?[]> rows) = Rows(shown, q);
-            output.WriteLine(Title(q) + (q == Question.AccessAttempts && result.Query is { } query ? $" ({SafeText.ForTerminal(query.TagKey)}={SafeText.ForTerminal(query.TagValue)}, {SecurityGroupRuleSpec.ProtocolName(query.Protocol)}/{query.Port})" : string.Empty) + $": {rows.Count} row{(rows.Count == 1 ? string.Empty : "s")}");
+            output.WriteLine(Title(q) + (q == Question.AccessAttempts && result.Query is { } query ? $" ({SafeText.ForDisplay(query.TagKey)}={SafeText.ForDisplay(query.TagValue)}, {SecurityGroupRuleSpec.ProtocolName(query.Protocol)}/{query.Port})" : string.Empty) + $": {rows.Count} row{(rows.Count == 1 ? string.Empty : "s")}");
             string? summary = Summary(result, q);
             if (summary is not null)
             {
@@ -255,8 +255,8 @@ public static class FindingsReport
     private static string Ports(int? from, int? to) =>
         from is null && to is null ? "all" : from == to ? $"{from}" : $"{from}-{to}";
 
-    /// <summary>Writes the diagnostics of a run inside a JSON object (question keys, then this).</summary>
-    public static void WriteDiagnostics(Utf8JsonWriter writer, IngestDiagnostics diagnostics, Index.IndexStatistics? index)
+    /// <summary>Writes the diagnostics of a run inside a JSON object (question keys, then this), with the evidence gaps of the asked questions.</summary>
+    public static void WriteDiagnostics(Utf8JsonWriter writer, IngestDiagnostics diagnostics, Index.IndexStatistics? index, IReadOnlyList<EvidenceGap>? gaps = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(diagnostics);
@@ -270,6 +270,6 @@ public static class FindingsReport
             extra.Add(new("cloudTrailDuplicates", index.Duplicates));
         }
 
-        DiagnosticsJson.Write(writer, diagnostics, allFiles: false, extra);
+        DiagnosticsJson.Write(writer, diagnostics, allFiles: false, extra, gaps);
     }
 }

@@ -30,7 +30,7 @@ public sealed class TextTable
         var row = new string[_headers.Length];
         for (int i = 0; i < row.Length; i++)
         {
-            row[i] = i < cells.Length ? SafeText.ForTerminal(cells[i]) : string.Empty;
+            row[i] = i < cells.Length ? SafeText.ForDisplay(cells[i]) : string.Empty;
         }
 
         _rows.Add(row);

@@ -10,8 +10,8 @@ namespace FlowCorrelator.Tests.Hostile;
 /// </summary>
 public sealed class SafeOutputTests
 {
-    // JSON-escaped: ESC sequences (SGR, OSC title), BEL, NUL, a bidi override and a formula.
-    private const string HostileActor = @"arn:aws:iam::111122223333:user/ev\u001b[31mil\u001b]0;pwned\u0007\u0000\u202Egnp.exe";
+    // JSON-escaped: ESC sequences (SGR, OSC title), BEL, NUL, C1 CSI, every kind of bidi control, and a formula.
+    private const string HostileActor = @"arn:aws:iam::111122223333:user/ev\u001b[31mil\u001b]0;pwned\u0007\u0000\u202Egnp.exe\u009b2J\u2066\u200F\u061C\u202A\u2069";
     private const string HostileIp = "=HYPERLINK(\\\"http://evil.example\\\",\\\"x\\\")";
 
     [TestCase("json")]
@@ -48,7 +48,7 @@ public sealed class SafeOutputTests
                 if (format == "markdown")
                 {
                     // Tables cut long cells; Markdown shows them whole, with the escapes visible.
-                    Assert.That(stdout, Does.Contain(@"user/ev\\eil\\e\\x00\\u{202E}gnp.exe"), "sequences removed, NUL and the bidi override shown");
+                    Assert.That(stdout, Does.Contain(@"user/ev\\x1b\[31mil\\x1b\]0;pwned\\x07\\x00\\u202egnp.exe\\x9b2J\\u2066\\u200f\\u061c\\u202a\\u2069"), "every control shown as an escape, Markdown-escaped");
                 }
 
                 break;
@@ -56,6 +56,8 @@ public sealed class SafeOutputTests
                 string line = stdout.Split('\n').Single(l => l.Contains("AuthorizeSecurityGroupIngress", StringComparison.Ordinal));
                 Assert.That(line, Does.Contain(",\"'=HYPERLINK("), "the formula cell is neutralised");
                 Assert.That(line, Does.Not.Contain(",=HYPERLINK(").And.Not.Contain(",\"=HYPERLINK("));
+                Assert.That(line, Does.Contain(@"user/ev\x1b[31mil\x1b]0;pwned\x07\x00\u202egnp.exe\x9b2J\u2066\u200f\u061c\u202a\u2069"), "the cell shows every control as an escape");
+                AssertNoControlCharacters(stdout, allowTab: true);
                 AssertNoControlCharacters(stderr);
                 break;
         }
@@ -105,6 +107,81 @@ public sealed class SafeOutputTests
         AssertNoControlCharacters(stderr);
     }
 
+    [TestCase("csv")]
+    [TestCase("markdown")]
+    [TestCase("table")]
+    [TestCase("json")]
+    public async Task Investigate_HostileTrailToOutputFolder_EveryFileButJsonIsNeutralised(string format)
+    {
+        using var dir = new CorpusTests.TempDir();
+        WriteWorld(dir);
+        string output = System.IO.Path.Combine(dir.Path, "out");
+        (int exit, string stdout, string stderr) = await CorpusTests.RunAsync(["investigate", dir.Path, "--format", format, "--output", output]);
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.InputProblems), stderr);
+        AssertNoControlCharacters(stdout);
+        var answers = new StringBuilder();
+        foreach (string file in Directory.GetFiles(output))
+        {
+            string text = await File.ReadAllTextAsync(file);
+            if (file.EndsWith(".json", StringComparison.Ordinal))
+            {
+                using JsonDocument doc = JsonDocument.Parse(text); // valid, and the exact text is tested above
+            }
+            else
+            {
+                AssertNoControlCharacters(text, allowTab: format == "csv");
+            }
+
+            answers.Append(text);
+        }
+
+        Assert.That(answers.ToString(), Does.Contain(format == "json" ? "\\u001B[" : "x1b"), "the hostile text is in the files, neutralised (or JSON-escaped)");
+    }
+
+    [TestCase("table")]
+    [TestCase("csv")]
+    [TestCase("json")]
+    public async Task Timeline_HostileTrail_IsSafeInEveryFormat(string format)
+    {
+        using var dir = new CorpusTests.TempDir();
+        WriteWorld(dir);
+        (int exit, string stdout, string stderr) = await CorpusTests.RunAsync(["timeline", dir.Path, "--group", "sg-0hostile", "--format", format]);
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.InputProblems), stderr);
+        Assert.That(stdout, Does.Contain("sg-0hostile"));
+        if (format == "json")
+        {
+            using JsonDocument doc = JsonDocument.Parse(stdout);
+            Assert.That(doc.RootElement.GetProperty("timeline").EnumerateArray().Any(e => e.GetProperty("actor").GetString()!.Contains('\u202E', StringComparison.Ordinal)), Is.True, "JSON keeps the exact actor");
+        }
+        else
+        {
+            Assert.That(stdout, Does.Contain("\\x1b"), "the actor is shown, neutralised");
+            AssertNoControlCharacters(stdout, allowTab: format == "csv");
+        }
+    }
+
+    [TestCase("table")]
+    [TestCase("csv")]
+    public async Task Flows_HostileExtraFieldAndFileName_AreNeutralised(string format)
+    {
+        using var dir = new CorpusTests.TempDir();
+        dir.Write("flows\u202Egol.txt", "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status x-note\n" +
+            "2 111122223333 eni-0a1b 198.51.100.9 10.0.0.5 50000 22 6 3 180 1772409600 1772409660 ACCEPT OK \u001b]0;pwned\u0007\u2067\n");
+        (int exit, string stdout, string stderr) = await CorpusTests.RunAsync(["flows", dir.Path, "--format", format]);
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
+        Assert.That(stdout, Does.Contain("\\u202e"), "the file name is shown, neutralised");
+        if (format == "csv")
+        {
+            Assert.That(stdout, Does.Contain("x-note=\\x1b]0;pwned\\x07\\u2067"));
+        }
+
+        AssertNoControlCharacters(stdout, allowTab: format == "csv");
+        AssertNoControlCharacters(stderr);
+    }
+
     private static void WriteWorld(CorpusTests.TempDir dir)
     {
         string Record(string id, string name, string request, string response) =>
@@ -136,12 +213,14 @@ public sealed class SafeOutputTests
             "2 111122223333 eni-0a1b 198.51.100.9 10.0.0.5 50000 22 6 3 180 1772409600 1772409660 ACCEPT OK\n");
     }
 
-    private static void AssertNoControlCharacters(string text)
+    /// <summary>No C0 (but the line feeds that end lines, and tabs where CSV keeps them), DEL, C1 or bidi control.</summary>
+    internal static void AssertNoControlCharacters(string text, bool allowTab = false)
     {
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            bool control = (c < 0x20 && c != '\n') || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c is '\u202E' or '\u202D' or '\u2066' or '\u2067' or '\u2068' or '\u2069';
+            bool control = (c < 0x20 && c != '\n' && !(allowTab && c == '\t')) || c == 0x7F || (c >= 0x80 && c <= 0x9F) ||
+                c is >= '\u202A' and <= '\u202E' || c is >= '\u2066' and <= '\u2069' || c is '\u200E' or '\u200F' or '\u061C';
             Assert.That(control, Is.False, $"control character U+{(int)c:X4} at {i}: …{text.Substring(Math.Max(0, i - 40), Math.Min(80, text.Length - Math.Max(0, i - 40)))}…");
         }
     }
