@@ -408,7 +408,7 @@ public static class LogSources
                 return false; // the head ends inside this line: it may be cut
             }
 
-            if (FlowLineParser.Parse(line, columns, fields, out _, out _, out _, out _) == LineOutcome.Record)
+            if (FlowLineParser.Parse(line, columns, fields, out _).Outcome == LineOutcome.Record)
             {
                 return true;
             }
