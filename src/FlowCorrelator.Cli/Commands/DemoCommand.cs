@@ -2,22 +2,34 @@ using System.CommandLine;
 
 namespace FlowCorrelator.Cli.Commands;
 
-/// <summary><c>flowcorrelator demo</c>: runs <c>investigate</c> on the demo scenario shipped in samples/demo.</summary>
+/// <summary>
+/// <c>flowcorrelator demo</c>: runs <c>investigate</c> on the demo scenario shipped in samples/demo, and writes the
+/// HTML report (by default to <see cref="DefaultReportPath"/>, in the temporary folder so that a demo never litters
+/// the working folder or fails on a read-only one; the path is printed on stderr).
+/// </summary>
 internal static class DemoCommand
 {
+    /// <summary>Where the demo's HTML report goes unless <c>--report</c> says otherwise.</summary>
+    public static string DefaultReportPath => Path.Combine(Path.GetTempPath(), "flowcorrelator-demo-report.html");
+
     public static Command Create(CliConsole console)
     {
-        var format = new Option<string>("--format") { Description = "table (default), json, csv or markdown.", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json", "csv", "markdown");
+        var format = new Option<string>("--format") { Description = "table (default), json, csv, markdown or html.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv", "markdown", "html");
+        var report = new Option<string>("--report") { Description = "Where to write the HTML report (default: flowcorrelator-demo-report.html in the temporary folder).", DefaultValueFactory = _ => DefaultReportPath };
         var command = new Command("demo", "Run 'investigate' on the embedded demo data: a payment fleet under SSH brute force while port 22 is opened to the world.");
         command.Options.Add(format);
         var limit = new Option<int>("--limit") { Description = "Rows shown per question in table format (0 = all).", DefaultValueFactory = _ => 12 };
         command.Options.Add(limit);
+        command.Options.Add(report);
         command.SetAction((parse, ct) =>
         {
             string demo = DemoData.Locate();
             console.Error.WriteLine($"Demo data: {demo} (see its README.md for the story)");
-            return CliApp.RunAsync(["investigate", demo, "--tag", "Name=payment", "--port", "22", "--format", parse.GetValue(format)!, "--limit", parse.GetValue(limit).ToString(System.Globalization.CultureInfo.InvariantCulture)], console.Out, console.Error, ct);
+            // The report names its evidence as the user would type it: relative when the demo data is below here.
+            string relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), demo);
+            string shown = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? demo : relative;
+            return CliApp.RunAsync(["investigate", shown, "--tag", "Name=payment", "--port", "22", "--format", parse.GetValue(format)!, "--limit", parse.GetValue(limit).ToString(System.Globalization.CultureInfo.InvariantCulture), "--report", parse.GetValue(report)!], console.Out, console.Error, ct);
         });
         return command;
     }

@@ -37,6 +37,8 @@ internal static class InvestigateCommand
 
         var limit = new Option<int>("--limit") { Description = "Rows shown per question in table format (0 = all).", DefaultValueFactory = _ => 40 };
         command.Options.Add(limit);
+        var report = new Option<string?>("--report") { Description = "Also write the self-contained HTML report to this file (e.g. report.html)." };
+        command.Options.Add(report);
         var noise = new Option<string?>("--noise-cidrs") { Description = "File of extra scanner CIDRs (one per line, '#' comments) to treat as noise." };
         if (questions.Contains(Question.RuleUsage) || questions.Contains(Question.AccessAttempts))
         {
@@ -51,13 +53,19 @@ internal static class InvestigateCommand
                 NoiseFile: parse.GetValue(noise),
                 Format: output.Format(parse),
                 OutputDirectory: parse.GetValue(output.Directory),
-                Limit: parse.GetValue(limit));
+                Limit: parse.GetValue(limit),
+                ReportPath: parse.GetValue(report),
+                Sources: parse.GetValue(sources.Sources) ?? []);
             return Task.FromResult(Run(console, sources, parse, request, ct));
         });
         return command;
     }
 
-    internal sealed record InvestigationRequest(IReadOnlyList<Question> Questions, AccessQuery? Access, string? NoiseFile, ReportFormat Format, string? OutputDirectory, int Limit);
+    internal sealed record InvestigationRequest(IReadOnlyList<Question> Questions, AccessQuery? Access, string? NoiseFile, ReportFormat Format, string? OutputDirectory, int Limit, string? ReportPath = null, IReadOnlyList<string>? Sources = null)
+    {
+        /// <summary>Whether an HTML report is written (it draws question 1's records per minute).</summary>
+        public bool WantsHtml => Format == ReportFormat.Html || ReportPath is not null;
+    }
 
     internal static int Run(CliConsole console, SourceOptions sources, ParseResult parse, InvestigationRequest request, CancellationToken cancellationToken)
     {
@@ -90,6 +98,7 @@ internal static class InvestigateCommand
             From = filter.From,
             To = filter.To,
             Reader = reader,
+            FleetActivity = request.WantsHtml,
         };
 
         // Questions 2–4 need no flow data; read flows only when question 1 or 5 is asked.
@@ -108,7 +117,13 @@ internal static class InvestigateCommand
         if (request.OutputDirectory is { } dir)
         {
             Directory.CreateDirectory(dir);
-            foreach (Question q in request.Questions)
+            if (request.Format == ReportFormat.Html)
+            {
+                // One page holds every question: report.html, beside diagnostics.json.
+                HtmlReportOutput.WriteFile(Path.Combine(dir, "report.html"), HtmlReportOutput.Input(result, request.Questions, workspace, request.Sources ?? [], gaps));
+            }
+
+            foreach (Question q in request.Format == ReportFormat.Html ? [] : request.Questions)
             {
                 string path = Path.Combine(dir, FindingsReport.Key(q) + Extension(request.Format));
                 using var file = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
@@ -120,20 +135,43 @@ internal static class InvestigateCommand
                 FindingsReport.WriteJson(diag, result, [], w => FindingsReport.WriteDiagnostics(w, workspace.Diagnostics, workspace.TrailStatistics, gaps));
             }
 
-            console.Out.WriteLine($"Wrote {request.Questions.Count} file(s) and diagnostics.json to {dir}");
+            console.Out.WriteLine(request.Format == ReportFormat.Html ? $"Wrote report.html and diagnostics.json to {dir}" : $"Wrote {request.Questions.Count} file(s) and diagnostics.json to {dir}");
+            WriteReport(console, request, result, workspace, gaps);
             WriteSummary(console.Out, workspace, gaps);
             return;
         }
 
-        WriteOne(console.Out, request.Format, result, request.Questions, workspace, gaps, request.Limit);
+        if (request.Format == ReportFormat.Html)
+        {
+            HtmlReport.Write(console.Out, HtmlReportOutput.Input(result, request.Questions, workspace, request.Sources ?? [], gaps));
+        }
+        else
+        {
+            WriteOne(console.Out, request.Format, result, request.Questions, workspace, gaps, request.Limit);
+        }
+
         if (request.Format is ReportFormat.Table or ReportFormat.Markdown)
         {
             WriteSummary(console.Out, workspace, gaps);
         }
-        else if (request.Format == ReportFormat.Csv)
+        else if (request.Format is ReportFormat.Csv or ReportFormat.Html)
         {
             WriteSummary(console.Error, workspace, gaps);
         }
+
+        WriteReport(console, request, result, workspace, gaps);
+    }
+
+    /// <summary><c>--report FILE</c>: the HTML report besides whatever the format wrote; its path goes to stderr.</summary>
+    private static void WriteReport(CliConsole console, InvestigationRequest request, InvestigationResult result, Workspace workspace, IReadOnlyList<EvidenceGap> gaps)
+    {
+        if (request.ReportPath is not { } path)
+        {
+            return;
+        }
+
+        HtmlReportOutput.WriteFile(path, HtmlReportOutput.Input(result, request.Questions, workspace, request.Sources ?? [], gaps));
+        console.Error.WriteLine($"HTML report: {Path.GetFullPath(path)}");
     }
 
     private static void WriteOne(TextWriter output, ReportFormat format, InvestigationResult result, IReadOnlyList<Question> questions, Workspace workspace, IReadOnlyList<EvidenceGap> gaps, int limit)
@@ -233,16 +271,16 @@ internal sealed class OutputOptions
 {
     public Option<string> FormatOption { get; } = new("--format")
     {
-        Description = "table (default), json, csv or markdown.",
+        Description = "table (default), json, csv, markdown or html (one self-contained page).",
         DefaultValueFactory = _ => "table",
     };
 
     public Option<string?> Directory { get; } = new("--output")
     {
-        Description = "Write one file per question (and diagnostics.json) into this folder instead of standard output.",
+        Description = "Write one file per question (with --format html: report.html) and diagnostics.json into this folder instead of standard output.",
     };
 
-    public OutputOptions() => FormatOption.AcceptOnlyFromAmong("table", "json", "csv", "markdown");
+    public OutputOptions() => FormatOption.AcceptOnlyFromAmong("table", "json", "csv", "markdown", "html");
 
     public void AddTo(Command command)
     {
@@ -255,6 +293,7 @@ internal sealed class OutputOptions
         "json" => ReportFormat.Json,
         "csv" => ReportFormat.Csv,
         "markdown" => ReportFormat.Markdown,
+        "html" => ReportFormat.Html,
         _ => ReportFormat.Table,
     };
 }

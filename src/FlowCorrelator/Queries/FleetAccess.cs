@@ -47,14 +47,24 @@ internal readonly struct FleetAccessStep
 
     // Per state: 0 = not yet asked, 1 = attached to a running instance with the query's tag, 2 = not.
     private readonly byte[] _fleetStates;
+    private readonly ScannerList _scanners;
 
     /// <summary>A step for <paramref name="query"/>; with null, question 1 is not asked and the step does nothing.</summary>
-    public FleetAccessStep(EnvironmentIndex index, AccessQuery? query)
+    /// <param name="index">The index.</param>
+    /// <param name="query">Question 1's parameters, or null.</param>
+    /// <param name="scanners">Known scanners (asked once per key).</param>
+    /// <param name="activity">Also count the records per minute (<see cref="FleetActivity"/>).</param>
+    public FleetAccessStep(EnvironmentIndex index, AccessQuery? query, ScannerList scanners, bool activity = false)
     {
         _query = query;
         _fleetStates = new byte[query is null ? 0 : index.StateCount];
+        _scanners = scanners;
         Totals = [];
+        Activity = activity && query is not null ? new FleetActivityCounter() : null;
     }
+
+    /// <summary>Records per minute; null unless asked for.</summary>
+    public FleetActivityCounter? Activity { get; }
 
     /// <summary>Running totals; an entry is created once per key, never per record.</summary>
     public Dictionary<AccessKey, AccessAggregate> Totals { get; }
@@ -69,17 +79,23 @@ internal readonly struct FleetAccessStep
             var key = new AccessKey(state.AttachmentOrdinal, record.SrcAddr);
             if (!Totals.TryGetValue(key, out AccessAggregate? agg))
             {
-                agg = new AccessAggregate { Groups = state.Groups };
+                agg = new AccessAggregate { Groups = state.Groups, Scanner = _scanners.Contains(record.SrcAddr) };
                 Totals[key] = agg;
             }
 
             agg.Add(record);
+            Activity?.Add(record.Start, record.Action, agg.Scanner);
         }
     }
 
     /// <summary>Adds another thread's totals (sums, min, max: the order of merges does not matter).</summary>
     public void Merge(in FleetAccessStep other)
     {
+        if (other.Activity is not null)
+        {
+            Activity?.Merge(other.Activity);
+        }
+
         foreach (KeyValuePair<AccessKey, AccessAggregate> kv in other.Totals)
         {
             if (Totals.TryGetValue(kv.Key, out AccessAggregate? mine))
@@ -94,8 +110,8 @@ internal readonly struct FleetAccessStep
     }
 
     /// <summary>One row per key, in no particular order (the result sorts them).</summary>
-    public ImmutableArray<AccessAttempt> Rows(EnvironmentIndex index, ScannerList scanners) =>
-        _query is null ? [] : [.. Totals.Select(kv => kv.Value.ToRow(kv.Key, index, scanners))];
+    public ImmutableArray<AccessAttempt> Rows(EnvironmentIndex index) =>
+        _query is null ? [] : [.. Totals.Select(kv => kv.Value.ToRow(kv.Key, index))];
 
     /// <summary>Whether the state is attached to a running instance with the query's tag (asked once per state).</summary>
     private bool IsFleetState(InterfaceState state)
@@ -139,6 +155,9 @@ internal sealed class AccessAggregate
 {
     public required ImmutableArray<string> Groups { get; init; }
 
+    /// <summary>Whether the key's source is a known scanner (asked once, when the key is first seen).</summary>
+    public bool Scanner { get; init; }
+
     public long Accepted { get; set; }
 
     public long Rejected { get; set; }
@@ -178,7 +197,7 @@ internal sealed class AccessAggregate
         Last = Math.Max(Last, other.Last);
     }
 
-    public AccessAttempt ToRow(AccessKey key, EnvironmentIndex index, ScannerList scanners) => new()
+    public AccessAttempt ToRow(AccessKey key, EnvironmentIndex index) => new()
     {
         InstanceId = index.AttachmentStates[key.Attachment].InstanceId!,
         InterfaceId = index.AttachmentStates[key.Attachment].InterfaceId,
@@ -190,6 +209,6 @@ internal sealed class AccessAggregate
         Bytes = Bytes,
         FirstSeen = DateTimeOffset.FromUnixTimeSeconds(First),
         LastSeen = DateTimeOffset.FromUnixTimeSeconds(Last),
-        Scanner = scanners.Contains(key.Source),
+        Scanner = Scanner,
     };
 }

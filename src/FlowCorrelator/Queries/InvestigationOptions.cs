@@ -20,6 +20,12 @@ public sealed record InvestigationOptions
     /// <summary>Flow records starting at or after this are ignored; rules removed at or after it are not "revoked".</summary>
     public DateTimeOffset? To { get; init; }
 
+    /// <summary>
+    /// Also count question 1's records per minute (<see cref="InvestigationResult.FleetActivity"/>), for the HTML
+    /// report's chart. Off by default: it costs a dictionary probe per fleet record.
+    /// </summary>
+    public bool FleetActivity { get; init; }
+
     /// <summary>How flow files are read.</summary>
     public ReaderOptions Reader { get; init; } = ReaderOptions.Default;
 }

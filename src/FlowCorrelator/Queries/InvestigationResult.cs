@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace FlowCorrelator.Queries;
 
@@ -26,6 +27,13 @@ public sealed record InvestigationResult
 
     /// <summary>Question 5.</summary>
     public ImmutableArray<RuleUsage> RuleUsage { get; init; } = [];
+
+    /// <summary>
+    /// Question 1's records per minute, when <see cref="InvestigationOptions.FleetActivity"/> was set and question 1
+    /// asked; else null. Not part of the JSON contract.
+    /// </summary>
+    [JsonIgnore]
+    public FleetActivity? FleetActivity { get; init; }
 
     /// <summary>
     /// The same answers with every list in canonical order, so that two results compare equal row by row:

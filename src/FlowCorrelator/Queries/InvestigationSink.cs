@@ -37,7 +37,7 @@ internal sealed class InvestigationSink : IFlowRecordSink
         _from = options.From?.ToUnixTimeSeconds() ?? long.MinValue;
         _to = options.To?.ToUnixTimeSeconds() ?? long.MaxValue;
         _ruleUsage = ruleUsage;
-        _fleetAccess = new FleetAccessStep(index, options.Access);
+        _fleetAccess = new FleetAccessStep(index, options.Access, options.Scanners, options.FleetActivity);
         _ruleUsageStep = new RuleUsageStep(index, options.Scanners);
     }
 

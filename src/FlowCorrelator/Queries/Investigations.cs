@@ -66,7 +66,8 @@ public static partial class Investigations
     internal static InvestigationResult Finish(EnvironmentIndex index, InvestigationOptions options, InvestigationSink pass) => new InvestigationResult
     {
         Query = options.Access,
-        AccessAttempts = pass.FleetAccess.Rows(index, options.Scanners),
+        AccessAttempts = pass.FleetAccess.Rows(index),
+        FleetActivity = pass.FleetAccess.Activity?.ToActivity(),
         RuleChanges = RuleChanges(index, options.From, options.To),
         GroupAttachments = GroupAttachments(index, options.From, options.To),
         UnusedGroups = UnusedGroups(index),

@@ -40,6 +40,9 @@ public enum ReportFormat
 
     /// <summary>GitHub-flavoured Markdown tables.</summary>
     Markdown,
+
+    /// <summary>One self-contained HTML page (<see cref="HtmlReport"/>).</summary>
+    Html,
 }
 
 /// <summary>
@@ -116,10 +119,7 @@ public static class FindingsReport
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(questions);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        InvestigationResult shown = result with
-        {
-            AccessAttempts = [.. result.AccessAttempts.OrderByDescending(a => a.Accepted).ThenByDescending(a => a.Rejected).ThenBy(a => a.InstanceId, StringComparer.Ordinal).ThenBy(a => a.InterfaceId, StringComparer.Ordinal)],
-        };
+        InvestigationResult shown = AccessByImpact(result);
         foreach (Question q in questions)
         {
             (string[] headers, bool[] numeric, List<string?[]> rows) = Rows(shown, q);
@@ -148,6 +148,12 @@ public static class FindingsReport
             output.WriteLine();
         }
     }
+
+    /// <summary>The result with question 1's rows most accepted first, then most rejected (the order people read them in).</summary>
+    internal static InvestigationResult AccessByImpact(InvestigationResult result) => result with
+    {
+        AccessAttempts = [.. result.AccessAttempts.OrderByDescending(a => a.Accepted).ThenByDescending(a => a.Rejected).ThenBy(a => a.InstanceId, StringComparer.Ordinal).ThenBy(a => a.InterfaceId, StringComparer.Ordinal)],
+    };
 
     /// <summary>A one-line reading of a question's answer, for the terminal.</summary>
     internal static string? Summary(InvestigationResult result, Question question)

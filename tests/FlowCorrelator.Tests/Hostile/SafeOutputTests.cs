@@ -182,7 +182,7 @@ public sealed class SafeOutputTests
         AssertNoControlCharacters(stderr);
     }
 
-    private static void WriteWorld(CorpusTests.TempDir dir)
+    internal static void WriteWorld(CorpusTests.TempDir dir)
     {
         string Record(string id, string name, string request, string response) =>
             $$"""{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"{{HostileActor}}","accountId":"111122223333"},"eventTime":"2026-03-02T00:00:{{id[^2..]}}Z","eventSource":"ec2.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","sourceIPAddress":"{{HostileIp}}","userAgent":"UA-BAD-BYTES","requestParameters":{{request}},"responseElements":{{response}},"eventID":"{{id}}","eventType":"AwsApiCall","recipientAccountId":"111122223333"}""";
