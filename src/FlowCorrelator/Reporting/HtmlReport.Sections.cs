@@ -15,7 +15,10 @@ public static partial class HtmlReport
         (string[] headers, bool[] numeric, List<string?[]> rows) = FindingsReport.Rows(shown, question);
         page.Append("<section id=\"").Append(SectionId(question)).Append("\" class=\"rows question\" data-question=\"").Append(FindingsReport.Key(question)).Append("\"><h2>")
             .Append(HtmlText.Escape(FindingsReport.Title(question))).Append("<span class=\"count\">").Append(Plural(rows.Count, "row", "rows")).Append("</span></h2>\n");
-        page.Append("<p class=\"lead\">").Append(HtmlText.Escape(Explanation(shown, question))).Append("</p>\n");
+        if (Explanation(shown, question) is { Length: > 0 } explanation)
+        {
+            page.Append("<p class=\"lead\">").Append(HtmlText.Escape(explanation)).Append("</p>\n");
+        }
         if (FindingsReport.Summary(shown, question) is { } summary)
         {
             page.Append("<p class=\"lead\">").Append(HtmlText.Escape(summary)).Append("</p>\n");
@@ -41,7 +44,8 @@ public static partial class HtmlReport
         Question.RuleChanges => "Every security group rule added, removed or modified by a successful call, with who and from where; ingress rules a change made risky are highlighted.",
         Question.GroupAttachments => "Group sets replaced on an interface after launch.",
         Question.UnusedGroups => "Groups with live ingress rules that no evidence shows attached to an interface.",
-        _ => "Ingress rules of groups that were attached at some time, with the ACCEPT records they matched (known scanners counted apart).",
+        Question.RuleUsage => "Ingress rules of groups that were attached at some time, with the ACCEPT records they matched (known scanners counted apart).",
+        _ => string.Empty,
     };
 
     private static void WriteDiagnostics(StringBuilder page, HtmlReportInput input)
