@@ -28,7 +28,7 @@ internal readonly record struct ChartMarker(DateTimeOffset Time, ChartMarkerKind
 /// groups with a class, a <c>data-time</c> and a <c>&lt;title&gt;</c> tooltip, so that the browser shows what each
 /// one is and a test can find them. Only fixed labels go into ScottPlot; log text goes only into the escaped tooltips.
 /// </summary>
-internal static class HtmlChart
+internal static partial class HtmlChart
 {
     /// <summary>Series colours; the page's legend uses the same.</summary>
     internal const string AcceptedColor = "#c8323c";
