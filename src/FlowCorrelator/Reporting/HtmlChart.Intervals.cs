@@ -53,7 +53,7 @@ internal static partial class HtmlChart
         plot.Add.Bars(bars);
         if (plot.Axes.DateTimeTicksBottom().TickGenerator is ScottPlot.TickGenerators.DateTimeAutomatic dateTicks)
         {
-            dateTicks.LabelFormatter = static t => t.ToString(t.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "HH:mm", CultureInfo.InvariantCulture);
+            dateTicks.LabelFormatter = TickFormat(last - first);
         }
 
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);

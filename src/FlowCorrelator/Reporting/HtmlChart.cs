@@ -124,7 +124,7 @@ internal static partial class HtmlChart
         // ISO-like labels: the default is the machine's culture (03/02/2026 reads differently on each side of the Atlantic).
         if (plot.Axes.DateTimeTicksBottom().TickGenerator is ScottPlot.TickGenerators.DateTimeAutomatic ticks)
         {
-            ticks.LabelFormatter = static t => t.ToString(t.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "HH:mm", CultureInfo.InvariantCulture);
+            ticks.LabelFormatter = TickFormat(last - first);
         }
 
         plot.Axes.SetLimitsX(first.UtcDateTime.ToOADate(), last.UtcDateTime.AddMinutes(binMinutes).ToOADate());
@@ -166,6 +166,16 @@ internal static partial class HtmlChart
 
         svg.Append("</g></svg>");
         return (svg.ToString(), binMinutes, drawn);
+    }
+
+    /// <summary>
+    /// Time labels: the date at midnight, else the time, with seconds when the span is under an hour (ticks then
+    /// fall within minutes and would all read the same).
+    /// </summary>
+    internal static Func<DateTime, string> TickFormat(TimeSpan span)
+    {
+        string time = span < TimeSpan.FromHours(1) ? "HH:mm:ss" : "HH:mm";
+        return t => t.ToString(t.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : time, CultureInfo.InvariantCulture);
     }
 
     /// <summary>"5 min", "1 h", "1 day".</summary>

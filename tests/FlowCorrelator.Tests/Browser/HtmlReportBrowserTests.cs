@@ -84,6 +84,8 @@ public sealed class HtmlReportBrowserTests
         Assert.That(await RowCount("#q-groupAttachments"), Is.EqualTo(_expected.GroupAttachments.Length));
         Assert.That(await RowCount("#q-unusedGroups"), Is.EqualTo(_expected.UnusedGroups.Length));
         Assert.That(await RowCount("#q-ruleUsage"), Is.EqualTo(_expected.RuleUsage.Length));
+        Assert.That(await _browser.Page.Locator("#q-unusedGroups .pager").IsVisibleAsync(), Is.False, "one page: no pager");
+        Assert.That(await _browser.Page.Locator("#q-unusedGroups input.filter").IsVisibleAsync(), Is.True, "the script shows the filter");
     }
 
     [Test]
