@@ -156,7 +156,7 @@ public sealed partial class HtmlReportTests
         List<RuleChange> risky = HtmlReport.Riskiest(demo);
 
         Assert.That(risky[0].Time, Is.EqualTo(DateTimeOffset.Parse("2026-03-02T06:00:30Z", System.Globalization.CultureInfo.InvariantCulture)), "dev-intern's 0.0.0.0/0 on 22, 1,171 hits, before never-attached RDP rules");
-        Assert.That(risky.All(c => c.Direction == "ingress" && c.Change != "removed" && c.Risks.Length > 0), Is.True);
+        Assert.That(risky.All(c => c.Direction == "ingress" && c.Change != FlowCorrelator.Index.RuleChangeKind.Removed && c.Risks.Length > 0), Is.True);
     }
 
     [Test]
