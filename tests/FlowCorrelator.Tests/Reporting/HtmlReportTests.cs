@@ -136,6 +136,18 @@ public sealed partial class HtmlReportTests
     }
 
     [Test]
+    public async Task Investigate_NoCloudTrail_ReportSaysEvidenceIsMissing()
+    {
+        using var dir = new CorpusTests.TempDir();
+        dir.Write("flows.log", "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n" +
+            "2 111122223333 eni-0a1b 198.51.100.9 10.0.0.5 50000 22 6 3 180 1772409600 1772409660 ACCEPT OK\n");
+        (int exit, string html, string stderr) = await CorpusTests.RunAsync(["investigate", dir.Path, "--format", "html"]);
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.InputProblems), stderr);
+        Assert.That(html, Does.Contain("<strong>Missing evidence:</strong>").And.Not.Contain("All input was read"));
+    }
+
+    [Test]
     public void Write_SameInput_SameBytes()
     {
         var input = new HtmlReportInput { Result = FindingsJson.Deserialize(File.ReadAllText(Path.Combine(Demo, "expected.json"))) };
