@@ -306,7 +306,7 @@ public sealed partial class CloudTrailReaderTests
         string? root = FindRealData();
         if (root is null)
         {
-            Assert.Ignore("shared/realdata not found above the test directory; the real-sample check needs /work/shared/realdata.");
+            Assert.Ignore("shared/realdata not found above the test directory; the real samples are not checked out here.");
             return;
         }
 
