@@ -21,6 +21,9 @@ public sealed class EnvironmentIndex
     private readonly FrozenDictionary<string, Timeline<RuleDefinition[]>> _ingressRules;
     private readonly FrozenDictionary<IpAddr, AddressOwner[]> _addressOwners;
 
+    /// <summary>Delegated prefixes over time (few; scanned only when an address has no owner of its own).</summary>
+    private readonly PrefixOwner[] _prefixOwners;
+
     // The same maps as seeded open-addressing tables, for the per-record lookups (see Key128Map).
     private readonly Key128Map<Timeline<InterfaceState>> _interfaceTable;
     private readonly Key128Map<AddressOwner[]> _addressTable;
@@ -30,6 +33,7 @@ public sealed class EnvironmentIndex
         FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces,
         FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules,
         FrozenDictionary<IpAddr, AddressOwner[]> addressOwners,
+        PrefixOwner[] prefixOwners,
         ImmutableArray<InterfaceState> attachmentStates,
         int stateCount,
         ImmutableArray<string> ruleIds,
@@ -43,6 +47,7 @@ public sealed class EnvironmentIndex
         _interfaces = interfaces;
         _ingressRules = ingressRules;
         _addressOwners = addressOwners;
+        _prefixOwners = prefixOwners;
         _interfaceTable = new([.. interfaces.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
         _addressTable = new([.. addressOwners.Select(kv => (kv.Key.High, kv.Key.Low, kv.Value))]);
         AttachmentStates = attachmentStates;
@@ -137,16 +142,22 @@ public sealed class EnvironmentIndex
     /// <summary>The interface that held <paramref name="address"/> at <paramref name="unixSeconds"/>, if known.</summary>
     public EniId? InterfaceOfAddress(IpAddr address, long unixSeconds)
     {
-        if (!_addressOwners.TryGetValue(address, out AddressOwner[]? owners))
+        if (_addressOwners.TryGetValue(address, out AddressOwner[]? owners))
         {
-            return null;
+            foreach (AddressOwner o in owners)
+            {
+                if (unixSeconds >= o.From && unixSeconds < o.To)
+                {
+                    return o.Interface;
+                }
+            }
         }
 
-        foreach (AddressOwner o in owners)
+        foreach (PrefixOwner p in _prefixOwners)
         {
-            if (unixSeconds >= o.From && unixSeconds < o.To)
+            if (unixSeconds >= p.From && unixSeconds < p.To && p.Prefix.Contains(address))
             {
-                return o.Interface;
+                return p.Interface;
             }
         }
 
@@ -157,14 +168,21 @@ public sealed class EnvironmentIndex
     /// <remarks>The same private address can be live in several VPCs at once; groups belong to one VPC, so any holder of the group counts.</remarks>
     public bool AddressInGroup(IpAddr address, string groupId, long unixSeconds)
     {
-        if (!_addressOwners.TryGetValue(address, out AddressOwner[]? owners))
+        if (_addressOwners.TryGetValue(address, out AddressOwner[]? owners))
         {
-            return false;
+            foreach (AddressOwner o in owners)
+            {
+                if (unixSeconds >= o.From && unixSeconds < o.To && InterfaceAt(o.Interface, unixSeconds) is { Exists: true } state && state.HasGroup(groupId))
+                {
+                    return true;
+                }
+            }
         }
 
-        foreach (AddressOwner o in owners)
+        foreach (PrefixOwner p in _prefixOwners)
         {
-            if (unixSeconds >= o.From && unixSeconds < o.To && InterfaceAt(o.Interface, unixSeconds) is { Exists: true } state && state.HasGroup(groupId))
+            if (unixSeconds >= p.From && unixSeconds < p.To && p.Prefix.Contains(address) &&
+                p.Timeline?.At(unixSeconds) is { Exists: true } state && state.HasGroup(groupId))
             {
                 return true;
             }
@@ -180,14 +198,26 @@ public sealed class EnvironmentIndex
     /// </summary>
     internal bool AddressInGroup(IpAddr address, int groupOrdinal, long unixSeconds)
     {
-        if (_addressTable.Find(address.High, address.Low) is not { } owners)
+        if (_addressTable.Find(address.High, address.Low) is { } owners)
         {
-            return false;
+            foreach (AddressOwner o in owners)
+            {
+                if (unixSeconds >= o.From && unixSeconds < o.To && o.Timeline?.At(unixSeconds) is { Exists: true } state && state.HasGroupOrdinal(groupOrdinal))
+                {
+                    return true;
+                }
+            }
         }
 
-        foreach (AddressOwner o in owners)
+        return _prefixOwners.Length != 0 && PrefixInGroup(address, groupOrdinal, unixSeconds);
+    }
+
+    private bool PrefixInGroup(IpAddr address, int groupOrdinal, long unixSeconds)
+    {
+        foreach (PrefixOwner p in _prefixOwners)
         {
-            if (unixSeconds >= o.From && unixSeconds < o.To && o.Timeline?.At(unixSeconds) is { Exists: true } state && state.HasGroupOrdinal(groupOrdinal))
+            if (unixSeconds >= p.From && unixSeconds < p.To && p.Prefix.Contains(address) &&
+                p.Timeline?.At(unixSeconds) is { Exists: true } state && state.HasGroupOrdinal(groupOrdinal))
             {
                 return true;
             }
@@ -227,6 +257,9 @@ public sealed class EnvironmentIndex
 /// <param name="FirstEvent">Earliest event time.</param>
 /// <param name="LastEvent">Latest event time.</param>
 public sealed record IndexStatistics(long EventsRead, long Duplicates, long Applied, long Failed, long Ignored, DateTimeOffset? FirstEvent, DateTimeOffset? LastEvent);
+
+/// <summary>A delegated prefix held by an interface over <c>[From, To)</c>, as <see cref="AddressOwner"/> for one address.</summary>
+internal readonly record struct PrefixOwner(IpNetwork Prefix, long From, long To, EniId Interface, Timeline<InterfaceState>? Timeline);
 
 /// <summary>An address held by an interface over <c>[From, To)</c>.</summary>
 /// <param name="From">Start (Unix seconds).</param>

@@ -40,15 +40,22 @@ internal static class EventOrder
     /// CloudTrail times have one-second resolution, so causally related calls often share a second, and event ids are
     /// random: within a second, what creates applies before what changes, before what removes.
     /// </remarks>
+    /// <remarks>
+    /// Launch definitions (template versions, the default version, Auto Scaling groups and their tags) come before
+    /// everything else of their second: a launch in the same second used them. An EC2 Fleet is a creation; its instance
+    /// tags merge under its instances' own launch whichever applies first.
+    /// </remarks>
     public static int Phase(Ec2Change? change) => change switch
     {
-        SecurityGroupCreated or NetworkInterfaceCreated or InstancesLaunched => 0,
+        LaunchTemplateVersionCreated or LaunchTemplateDefaultVersionSet or AutoScalingGroupChanged
+            or AutoScalingTagsChanged { Deleted: false } => -1,
+        SecurityGroupCreated or NetworkInterfaceCreated or InstancesLaunched or FleetCreated => 0,
         RulesAuthorized or NetworkInterfaceAttached or PrivateIpsChanged { Unassigned: false } or TagsCreated
             or InstancesStateChanged { Kind: InstanceStateChange.Started } => 1,
         RulesModified or NetworkInterfaceGroupsReplaced or InstanceGroupsReplaced or NetworkInterfaceDeleteOnTerminationChanged => 2,
-        TagsDeleted or RulesRevoked or PrivateIpsChanged or NetworkInterfaceDetached
+        TagsDeleted or RulesRevoked or PrivateIpsChanged or NetworkInterfaceDetached or AutoScalingTagsChanged
             or InstancesStateChanged { Kind: InstanceStateChange.Stopped } => 3,
-        InstancesStateChanged or NetworkInterfaceDeleted or SecurityGroupDeleted => 4,
+        InstancesStateChanged or NetworkInterfaceDeleted or SecurityGroupDeleted or LaunchTemplateDeleted or AutoScalingGroupDeleted => 4,
         _ => 2,
     };
 

@@ -45,7 +45,7 @@ internal sealed partial class IndexBuilder
                 }
 
                 var state = new InterfaceState(
-                    d.InterfaceId, d.Exists, d.InstanceId, d.InstanceRunning, d.InstanceTags, d.Groups, groupsKey, d.Addresses,
+                    d.InterfaceId, d.Exists, d.InstanceId, d.InstanceRunning, d.InstanceTags, d.Groups, groupsKey, d.Addresses, d.Prefixes,
                     set.Rules, set.GroupOrdinals, stateCount++, attachment);
                 if (newTriple)
                 {
@@ -66,10 +66,19 @@ internal sealed partial class IndexBuilder
                 var holder = EniId.Parse(o.Interface);
                 return new AddressOwner(o.From, o.To, holder, frozenInterfaces.GetValueOrDefault(holder));
             }).ToArray());
+        PrefixOwner[] prefixes =
+        [
+            .. _prefixes.Select(o =>
+            {
+                var holder = EniId.Parse(o.Interface);
+                return new PrefixOwner(o.Prefix, o.From, o.To, holder, frozenInterfaces.GetValueOrDefault(holder));
+            }),
+        ];
         return new EnvironmentIndex(
             frozenInterfaces,
             ingressRules,
             addresses,
+            prefixes,
             attachmentStates.ToImmutable(),
             stateCount,
             [.. _ruleIds],

@@ -14,7 +14,7 @@ internal sealed partial class IndexBuilder
 
         foreach (InstanceInfo info in c.Instances)
         {
-            LaunchOne(info, running: true);
+            LaunchOne(CompleteLaunch(info, c.LaunchTemplate), running: true);
         }
     }
 
@@ -22,6 +22,7 @@ internal sealed partial class IndexBuilder
     {
         MutableInstance instance = Instance(info.InstanceId);
         instance.Running = running;
+        instance.Launched = true;
 
         // Merge rather than replace: a CreateTags for the new id may have been applied first (same second).
         foreach (Tag t in info.Tags)
@@ -63,6 +64,11 @@ internal sealed partial class IndexBuilder
                 AddAddress(eni, ip);
             }
 
+            foreach (string prefix in ni.Prefixes)
+            {
+                AddPrefix(eni, prefix);
+            }
+
             Record(eni.Id, $"created with {info.InstanceId}; addresses {string.Join(",", eni.Addresses.Keys)}; groups {string.Join(",", eni.Groups)}");
             Attach(eni.Id, info.InstanceId, ni.AttachmentId, ni.DeviceIndex, byLaunch: true);
         }
@@ -86,8 +92,9 @@ internal sealed partial class IndexBuilder
                     Record(id, "stopped");
                     break;
                 default:
+                    // TerminateInstances, and a Spot eviction (BidEvictedEvent), which ends the instance the same way.
                     instance.Running = false;
-                    Record(id, "terminated");
+                    Record(id, c.Kind == InstanceStateChange.Evicted ? "evicted (Spot interruption)" : "terminated");
                     foreach (string eniId in instance.Interfaces.ToList())
                     {
                         MutableInterface eni = Interface(eniId);
@@ -133,6 +140,11 @@ internal sealed partial class IndexBuilder
             AddAddress(eni, ip);
         }
 
+        foreach (string prefix in ni.Prefixes)
+        {
+            AddPrefix(eni, prefix);
+        }
+
         return eni;
     }
 
@@ -143,6 +155,11 @@ internal sealed partial class IndexBuilder
         foreach (IpAddr ip in eni.Addresses.Keys.ToList())
         {
             RemoveAddress(eni, ip);
+        }
+
+        foreach (IpNetwork prefix in eni.Prefixes.Keys.ToList())
+        {
+            RemovePrefix(eni, prefix);
         }
 
         eni.Exists = false;
@@ -270,7 +287,19 @@ internal sealed partial class IndexBuilder
             }
         }
 
-        Record(eni.Id, $"{(c.Unassigned ? "unassigned" : "assigned")} {string.Join(",", c.Ips)}");
+        foreach (string text in c.Prefixes)
+        {
+            if (!c.Unassigned)
+            {
+                AddPrefix(eni, text);
+            }
+            else if (IpNetwork.TryParse(text, out IpNetwork prefix))
+            {
+                RemovePrefix(eni, prefix);
+            }
+        }
+
+        Record(eni.Id, $"{(c.Unassigned ? "unassigned" : "assigned")} {string.Join(",", c.Ips.Concat(c.Prefixes))}");
         _dirtyInterfaces.Add(eni);
     }
 
@@ -338,6 +367,47 @@ internal sealed partial class IndexBuilder
                     owners[i] = (owners[i].From, _now, eni.Id);
                     break;
                 }
+            }
+        }
+
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void AddPrefix(MutableInterface eni, string text)
+    {
+        if (!IpNetwork.TryParse(text, out IpNetwork prefix) || eni.Prefixes.ContainsKey(prefix))
+        {
+            return;
+        }
+
+        // A prefix moves like an address: within its VPC, whoever held it loses it now.
+        foreach ((long _, long to, IpNetwork held, string holderId) in _prefixes.Where(o => o.To == long.MaxValue && o.Prefix == prefix).ToList())
+        {
+            MutableInterface holder = Interface(holderId);
+            if (holder != eni && (holder.VpcId is null || eni.VpcId is null || holder.VpcId == eni.VpcId))
+            {
+                RemovePrefix(holder, held);
+            }
+        }
+
+        eni.Prefixes[prefix] = _now;
+        _prefixes.Add((_now, long.MaxValue, prefix, eni.Id));
+        _dirtyInterfaces.Add(eni);
+    }
+
+    private void RemovePrefix(MutableInterface eni, IpNetwork prefix)
+    {
+        if (!eni.Prefixes.Remove(prefix))
+        {
+            return;
+        }
+
+        for (int i = _prefixes.Count - 1; i >= 0; i--)
+        {
+            if (_prefixes[i].Interface == eni.Id && _prefixes[i].Prefix == prefix && _prefixes[i].To == long.MaxValue)
+            {
+                _prefixes[i] = _prefixes[i] with { To = _now };
+                break;
             }
         }
 

@@ -20,6 +20,7 @@ internal sealed partial class IndexBuilder
     private readonly Dictionary<string, MutableGroup> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Interface, string Instance)> _attachments = new(StringComparer.Ordinal);
     private readonly Dictionary<IpAddr, List<(long From, long To, string Interface)>> _addresses = [];
+    private readonly List<(long From, long To, IpNetwork Prefix, string Interface)> _prefixes = [];
     private readonly HashSet<MutableInterface> _dirtyInterfaces = [];
     private readonly HashSet<MutableGroup> _dirtyGroups = [];
     private readonly List<RuleChangeRecord> _ruleChanges = [];
@@ -105,6 +106,13 @@ internal sealed partial class IndexBuilder
             case TagsCreated c: CreateTags(c); break;
             case TagsDeleted c: DeleteTags(c); break;
             case BaselineSnapshot c: ApplySnapshot(c); break;
+            case LaunchTemplateVersionCreated c: CreateTemplateVersion(c); break;
+            case LaunchTemplateDefaultVersionSet c: SetDefaultTemplateVersion(c); break;
+            case LaunchTemplateDeleted c: DeleteTemplate(c); break;
+            case FleetCreated c: CreateFleet(c); break;
+            case AutoScalingGroupChanged c: ChangeAutoScalingGroup(c); break;
+            case AutoScalingTagsChanged c: ChangeAutoScalingTags(c); break;
+            case AutoScalingGroupDeleted c: DeleteAutoScalingGroup(c); break;
             default: break;
         }
     }
@@ -167,7 +175,8 @@ internal sealed partial class IndexBuilder
                 instance?.Running ?? false,
                 instance is null ? FrozenDictionary<string, string>.Empty : instance.Tags.ToFrozenDictionary(StringComparer.Ordinal),
                 [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-                [.. eni.Addresses.Keys.Order()]);
+                [.. eni.Addresses.Keys.Order()],
+                [.. eni.Prefixes.Keys.OrderBy(p => p.First).ThenBy(p => p.PrefixLength)]);
             Append(eni.Timeline, state);
         }
 
@@ -220,6 +229,9 @@ internal sealed partial class IndexBuilder
         /// <summary>Address → time it was assigned.</summary>
         public Dictionary<IpAddr, long> Addresses { get; } = [];
 
+        /// <summary>Delegated prefix → time it was assigned (every address inside belongs to the interface).</summary>
+        public Dictionary<IpNetwork, long> Prefixes { get; } = [];
+
         public List<(long Time, StateDraft Value)> Timeline { get; } = [];
     }
 
@@ -228,6 +240,9 @@ internal sealed partial class IndexBuilder
         public string Id { get; } = id;
 
         public bool Running { get; set; }
+
+        /// <summary>A launch (RunInstances, CreateFleet or a snapshot) has been applied.</summary>
+        public bool Launched { get; set; }
 
         public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
 
@@ -293,7 +308,8 @@ internal sealed partial class IndexBuilder
         bool InstanceRunning,
         FrozenDictionary<string, string> InstanceTags,
         ImmutableArray<string> Groups,
-        ImmutableArray<IpAddr> Addresses);
+        ImmutableArray<IpAddr> Addresses,
+        ImmutableArray<IpNetwork> Prefixes);
 
     /// <summary>One rule's definitions as the replay goes (<see cref="RuleHistory"/> once frozen).</summary>
     private sealed class MutableRuleHistory(string ruleId, bool isEgress, long addedAt)

@@ -20,6 +20,7 @@ public sealed class InterfaceState
         ImmutableArray<string> groups,
         string groupsKey,
         ImmutableArray<IpAddr> addresses,
+        ImmutableArray<IpNetwork> prefixes,
         RuleSchedule rules,
         int[] groupOrdinals,
         int stateOrdinal,
@@ -33,6 +34,7 @@ public sealed class InterfaceState
         Groups = groups;
         GroupsKey = groupsKey;
         Addresses = addresses;
+        Prefixes = prefixes;
         Rules = rules;
         GroupOrdinals = groupOrdinals;
         StateOrdinal = stateOrdinal;
@@ -64,6 +66,12 @@ public sealed class InterfaceState
     public ImmutableArray<IpAddr> Addresses { get; }
 
     /// <summary>
+    /// Delegated prefixes (IPv4 /28, IPv6 /80 of prefix delegation, as the VPC CNI assigns them for pod addresses): every
+    /// address inside one is the interface's.
+    /// </summary>
+    public ImmutableArray<IpNetwork> Prefixes { get; }
+
+    /// <summary>
     /// The ingress rules of all <see cref="Groups"/> compiled for matching (shared by the states holding the same
     /// groups): one lookup per record instead of one binary search per group.
     /// </summary>
@@ -78,13 +86,26 @@ public sealed class InterfaceState
     /// <summary>Number of this state's (instance, interface, groups) triple; equal triples share it.</summary>
     internal int AttachmentOrdinal { get; }
 
-    /// <summary>Whether <paramref name="address"/> is one of the interface's addresses.</summary>
+    /// <summary>Whether <paramref name="address"/> is one of the interface's addresses, or inside one of its prefixes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool HasAddress(IpAddr address)
     {
         foreach (IpAddr a in Addresses.AsSpan())
         {
             if (a.Low == address.Low && a.High == address.High)
+            {
+                return true;
+            }
+        }
+
+        return !Prefixes.IsEmpty && InPrefix(address);
+    }
+
+    private bool InPrefix(IpAddr address)
+    {
+        foreach (IpNetwork p in Prefixes.AsSpan())
+        {
+            if (p.Contains(address))
             {
                 return true;
             }

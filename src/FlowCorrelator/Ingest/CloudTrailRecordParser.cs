@@ -16,6 +16,7 @@ internal readonly record struct RecordOutcome(CloudTrailEvent? Event, ProblemRea
 internal static class CloudTrailRecordParser
 {
     private const string Ec2Source = "ec2.amazonaws.com";
+    private const string AutoScalingSource = "autoscaling.amazonaws.com";
 
     /// <summary>
     /// Converts a record. A record missing <c>eventTime</c> or <c>eventName</c> (other than an Insights event) is
@@ -83,12 +84,20 @@ internal static class CloudTrailRecordParser
         if (errorCode is null && (eventSource is null || eventSource.Equals(Ec2Source, StringComparison.OrdinalIgnoreCase)) && Ec2ChangeParser.Handles(eventName))
         {
             JsonElement request = TryGet(record, "requestParameters", out JsonElement rq) ? rq : default;
-            JsonElement response = TryGet(record, "responseElements", out JsonElement rs) ? rs : default;
+
+            // A service event (BidEvictedEvent) has no request or response: what happened is in serviceEventDetails.
+            JsonElement response = TryGet(record, "responseElements", out JsonElement rs) ? rs
+                : TryGet(record, "serviceEventDetails", out JsonElement details) ? details : default;
             change = Ec2ChangeParser.Parse(eventName, request, response, out problem);
-            if (problem is not null)
-            {
-                problem = $"{eventName} {eventId}: {problem}";
-            }
+        }
+        else if (errorCode is null && string.Equals(eventSource, AutoScalingSource, StringComparison.OrdinalIgnoreCase) && Ec2ChangeParser.HandlesAutoScaling(eventName))
+        {
+            change = Ec2ChangeParser.ParseAutoScaling(eventName, TryGet(record, "requestParameters", out JsonElement rq) ? rq : default, out problem);
+        }
+
+        if (problem is not null)
+        {
+            problem = $"{eventName} {eventId}: {problem}";
         }
 
         var evt = new CloudTrailEvent

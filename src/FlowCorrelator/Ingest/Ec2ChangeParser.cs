@@ -8,7 +8,7 @@ namespace FlowCorrelator.Ingest;
 /// Turns the request and response of a successful EC2 call into a typed <see cref="Ec2Change"/> (docs/formats.md B.4–B.6).
 /// Never throws for shape problems: it returns a message instead, and the caller keeps the event without a change.
 /// </summary>
-internal static class Ec2ChangeParser
+internal static partial class Ec2ChangeParser
 {
     /// <summary>Event names this parser understands (everything else has no change and is not a problem).</summary>
     public static bool Handles(string eventName) => eventName switch
@@ -20,8 +20,8 @@ internal static class Ec2ChangeParser
         "CreateSecurityGroup" or "DeleteSecurityGroup" or
         "AuthorizeSecurityGroupIngress" or "AuthorizeSecurityGroupEgress" or
         "RevokeSecurityGroupIngress" or "RevokeSecurityGroupEgress" or "ModifySecurityGroupRules" or
-        "CreateTags" or "DeleteTags" => true,
-        _ => false,
+        "CreateTags" or "DeleteTags" or "AssignIpv6Addresses" or "UnassignIpv6Addresses" => true,
+        _ => HandlesFleetEvent(eventName),
     };
 
     /// <summary>
@@ -63,6 +63,9 @@ internal static class Ec2ChangeParser
                 "ModifySecurityGroupRules" => ModifySecurityGroupRules(request, out problem),
                 "CreateTags" => Tagging(request, delete: false, out problem),
                 "DeleteTags" => Tagging(request, delete: true, out problem),
+                "AssignIpv6Addresses" => Ipv6Addresses(request, response, unassigned: false, out problem),
+                "UnassignIpv6Addresses" => Ipv6Addresses(request, response, unassigned: true, out problem),
+                _ when HandlesFleetEvent(eventName) => ParseFleetEvent(eventName, request, response, out problem),
                 _ => null,
             };
         }
@@ -151,7 +154,10 @@ internal static class Ec2ChangeParser
             return null;
         }
 
-        return new InstancesLaunched(instances.ToImmutable(), RequestedGroupIds(request));
+        return new InstancesLaunched(instances.ToImmutable(), RequestedGroupIds(request))
+        {
+            LaunchTemplate = TemplateRef(TryGet(request, "launchTemplate", out JsonElement template) ? template : default),
+        };
     }
 
     /// <summary>An interface of a RunInstances or CreateNetworkInterface response.</summary>
@@ -176,6 +182,7 @@ internal static class Ec2ChangeParser
             Groups = [.. Groups(nic, "groupSet")],
             Tags = [.. Tags(Items(nic, "tagSet"), valueOptional: false)],
             InterfaceType = Str(nic, "interfaceType"),
+            Prefixes = InterfacePrefixes(nic),
         };
     }
 
@@ -342,26 +349,6 @@ internal static class Ec2ChangeParser
 
         string? instance = Require(Str(request, "instanceId"), "instanceId", out problem);
         return instance is null ? null : new InstanceGroupsReplaced(instance, [.. Groups(request, "groupSet")]);
-    }
-
-    private static PrivateIpsChanged? PrivateIps(JsonElement request, JsonElement response, bool unassigned, out string? problem)
-    {
-        string? eni = Require(Str(request, "networkInterfaceId"), "networkInterfaceId", out problem);
-        if (eni is null)
-        {
-            return null;
-        }
-
-        List<string> ips = DistinctValues(Items(request, "privateIpAddressesSet").Concat(Items(response, "assignedPrivateIpAddressesSet")), "privateIpAddress");
-
-        if (ips.Count == 0)
-        {
-            // e.g. a count-only request whose response does not list the chosen addresses: nothing to index.
-            problem = "no private IP addresses in request or response";
-            return null;
-        }
-
-        return new PrivateIpsChanged(eni, [.. ips], unassigned);
     }
 
     private static SecurityGroupCreated? CreateSecurityGroup(JsonElement request, JsonElement response, out string? problem)

@@ -108,11 +108,12 @@ internal static class JsonShapes
 
         if (TryGet(list, "items", out JsonElement items) || TryGet(list, "item", out items))
         {
-            // A one-element XML list is sometimes rendered as the object itself rather than an array.
+            // A one-element XML list is sometimes rendered as the element itself rather than an array
+            // ({"item":{…}}, or {"item":"i-…"} for a list of strings).
             return items.ValueKind switch
             {
                 JsonValueKind.Array => items.EnumerateArray(),
-                JsonValueKind.Object => [items],
+                JsonValueKind.Object or JsonValueKind.String => [items],
                 _ => [],
             };
         }

@@ -132,8 +132,11 @@ public sealed record NetworkInterfaceInfo
     /// <summary>The attachment's <c>deleteOnTermination</c>, when the event states it.</summary>
     public bool? DeleteOnTermination { get; init; }
 
-    /// <summary>Interface type (interface, lambda, nat_gateway, …).</summary>
+    /// <summary>Interface type (interface, lambda, nat_gateway, trunk, branch, …).</summary>
     public string? InterfaceType { get; init; }
+
+    /// <summary>Delegated prefixes (CIDR text): <c>ipv4PrefixSet</c> and <c>ipv6PrefixSet</c> of the response.</summary>
+    public ImmutableArray<string> Prefixes { get; init; } = [];
 }
 
 /// <summary>An instance as a RunInstances response (or a describe-instances snapshot) describes it.</summary>
@@ -176,7 +179,14 @@ public abstract record Ec2Change
 /// <summary>RunInstances: instances launched (one per item of the response).</summary>
 /// <param name="Instances">Launched instances with their interfaces.</param>
 /// <param name="RequestedGroups">Every group named anywhere in the request (group sets of the request and its interfaces).</param>
-public sealed record InstancesLaunched(ImmutableArray<InstanceInfo> Instances, ImmutableArray<string> RequestedGroups) : Ec2Change;
+public sealed record InstancesLaunched(ImmutableArray<InstanceInfo> Instances, ImmutableArray<string> RequestedGroups) : Ec2Change
+{
+    /// <summary>
+    /// The request's <c>launchTemplate</c>: the template version's tags and groups apply where the launch does not state
+    /// its own (docs/semantics.md, "Launch templates").
+    /// </summary>
+    public LaunchTemplateRef? LaunchTemplate { get; init; }
+}
 
 /// <summary>What happened to an instance's state.</summary>
 public enum InstanceStateChange
@@ -189,6 +199,12 @@ public enum InstanceStateChange
 
     /// <summary>StartInstances.</summary>
     Started,
+
+    /// <summary>
+    /// <c>BidEvictedEvent</c>: EC2 reclaimed a Spot Instance. CloudTrail logs it as a service event, not as
+    /// TerminateInstances; it ends the instance exactly as a termination does.
+    /// </summary>
+    Evicted,
 }
 
 /// <summary>TerminateInstances, StopInstances, StartInstances.</summary>
@@ -218,7 +234,15 @@ public sealed record NetworkInterfaceDeleteOnTerminationChanged(string NetworkIn
 public sealed record InstanceGroupsReplaced(string InstanceId, ImmutableArray<GroupRef> Groups) : Ec2Change;
 
 /// <summary>AssignPrivateIpAddresses (and UnassignPrivateIpAddresses with <paramref name="Unassigned"/>).</summary>
-public sealed record PrivateIpsChanged(string NetworkInterfaceId, ImmutableArray<string> Ips, bool Unassigned) : Ec2Change;
+/// <remarks>
+/// Also AssignIpv6Addresses/UnassignIpv6Addresses. <see cref="Prefixes"/> are delegated prefixes (IPv4 /28, IPv6 /80)
+/// of the VPC CNI's prefix delegation: every address inside one belongs to the interface.
+/// </remarks>
+public sealed record PrivateIpsChanged(string NetworkInterfaceId, ImmutableArray<string> Ips, bool Unassigned) : Ec2Change
+{
+    /// <summary>Prefixes (CIDR text) assigned or unassigned.</summary>
+    public ImmutableArray<string> Prefixes { get; init; } = [];
+}
 
 /// <summary>CreateSecurityGroup.</summary>
 public sealed record SecurityGroupCreated(string GroupId, string? GroupName, string? VpcId, string? Description, ImmutableArray<Tag> Tags) : Ec2Change;
