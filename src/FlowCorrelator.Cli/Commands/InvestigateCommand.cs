@@ -298,10 +298,18 @@ internal sealed class OutputOptions
     };
 }
 
-/// <summary>--tag, --port, --protocol for question 1.</summary>
+/// <summary>--tag (or --asg), --port, --protocol for question 1.</summary>
 internal sealed class AccessOptions(bool required)
 {
+    /// <summary>The tag Auto Scaling puts on every instance it launches.</summary>
+    public const string AutoScalingGroupTag = "aws:autoscaling:groupName";
+
     public Option<string?> Tag { get; } = new("--tag") { Description = "Fleet tag KEY=VALUE (e.g. Name=payment)." };
+
+    public Option<string?> Asg { get; } = new("--asg")
+    {
+        Description = "Fleet = the instances of this Auto Scaling group (the same as --tag aws:autoscaling:groupName=NAME).",
+    };
 
     public Option<int?> Port { get; } = new("--port") { Description = "Destination port." };
 
@@ -314,6 +322,7 @@ internal sealed class AccessOptions(bool required)
     public void AddTo(Command command)
     {
         command.Options.Add(Tag);
+        command.Options.Add(Asg);
         command.Options.Add(Port);
         command.Options.Add(Protocol);
     }
@@ -321,7 +330,23 @@ internal sealed class AccessOptions(bool required)
     public AccessQuery? Read(ParseResult parse)
     {
         string? tag = parse.GetValue(Tag);
+        string? asg = parse.GetValue(Asg);
         int? port = parse.GetValue(Port);
+        if (tag is not null && asg is not null)
+        {
+            throw new UsageException("give either --tag or --asg, not both.");
+        }
+
+        if (asg is not null)
+        {
+            if (asg.Length == 0)
+            {
+                throw new UsageException("--asg: the Auto Scaling group name is empty.");
+            }
+
+            tag = AutoScalingGroupTag + "=" + asg;
+        }
+
         if (tag is null && port is null && !required)
         {
             return null;
@@ -329,7 +354,7 @@ internal sealed class AccessOptions(bool required)
 
         if (tag is null || port is null)
         {
-            throw new UsageException("question 1 needs both --tag KEY=VALUE and --port N.");
+            throw new UsageException("question 1 needs --tag KEY=VALUE (or --asg NAME) and --port N.");
         }
 
         int eq = tag.IndexOf('=', StringComparison.Ordinal);

@@ -97,7 +97,9 @@ public sealed class InvestigateCommandTests
         Assert.That(output, Does.Contain("All input was read."));
     }
 
-    [TestCase(new[] { "access", "samples/demo", "--port", "22" }, "needs both --tag")]
+    [TestCase(new[] { "access", "samples/demo", "--port", "22" }, "needs --tag KEY=VALUE (or --asg NAME) and --port N")]
+    [TestCase(new[] { "access", "samples/demo", "--asg", "payment", "--tag", "Name=payment", "--port", "22" }, "either --tag or --asg")]
+    [TestCase(new[] { "access", "samples/demo", "--asg", "", "--port", "22" }, "--asg: the Auto Scaling group name is empty")]
     [TestCase(new[] { "access", "samples/demo", "--tag", "Name", "--port", "22" }, "is not KEY=VALUE")]
     [TestCase(new[] { "investigate", "samples/demo", "--format", "xml" }, "xml")]
     [TestCase(new[] { "investigate", "/no/such/folder" }, "neither a file nor a folder")]
