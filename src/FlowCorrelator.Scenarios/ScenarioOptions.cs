@@ -159,6 +159,51 @@ public sealed record ScenarioLandmarks
 
     /// <summary>The rules changed by group name in the default VPC.</summary>
     public required GroupNamedLandmarks ByGroupName { get; init; }
+
+    /// <summary>The launch-template, Auto Scaling, EC2 Fleet, Spot eviction and pod-address traps.</summary>
+    public required LaunchPathLandmarks LaunchPaths { get; init; }
+}
+
+/// <summary>
+/// The real launch paths of the payment fleet: an Auto Scaling group of Spot instances over a launch template whose
+/// Name tag lives only in the template, a Spot eviction (BidEvictedEvent) followed by a replacement from template version
+/// 2 that reuses the evicted instance's address and whose RunInstances response states no group, and a Karpenter node
+/// (CreateFleet) whose tags live only in the CreateFleet request, with a delegated prefix of pod addresses.
+/// </summary>
+public sealed record LaunchPathLandmarks
+{
+    /// <summary>The Auto Scaling group.</summary>
+    public required string AutoScalingGroup { get; init; }
+
+    /// <summary>Its launch template.</summary>
+    public required string LaunchTemplateId { get; init; }
+
+    /// <summary>Instances the group launched (their RunInstances carries no Name tag).</summary>
+    public required ImmutableArray<string> GroupInstances { get; init; }
+
+    /// <summary>The instance evicted by BidEvictedEvent (P2).</summary>
+    public required string EvictedInstance { get; init; }
+
+    /// <summary>The BidEvictedEvent events.</summary>
+    public required ImmutableArray<string> EvictionEventIds { get; init; }
+
+    /// <summary>The replacement from template version 2 (groups only in the template), reusing <see cref="ReusedIp"/>.</summary>
+    public required string Replacement { get; init; }
+
+    /// <summary>The evicted instance's primary address, reused by <see cref="Replacement"/>.</summary>
+    public required string ReusedIp { get; init; }
+
+    /// <summary>The CreateLaunchTemplateVersion that changes the groups mid-window.</summary>
+    public required string TemplateVersionEventId { get; init; }
+
+    /// <summary>The Karpenter node (CreateFleet), its interface and its delegated prefix of pod addresses.</summary>
+    public required string FleetNode { get; init; }
+
+    /// <summary>The node's interface.</summary>
+    public required string FleetNodeEni { get; init; }
+
+    /// <summary>The node's pod prefix (CIDR).</summary>
+    public required string PodPrefix { get; init; }
 }
 
 /// <summary>

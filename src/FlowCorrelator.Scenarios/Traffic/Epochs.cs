@@ -54,6 +54,9 @@ internal sealed class EniView
 
     /// <summary>Ingress rules of all its groups.</summary>
     public required RuleView[] Ingress { get; init; }
+
+    /// <summary>Addresses of its delegated prefixes (pod addresses), empty when none.</summary>
+    public uint[] PodIps { get; init; } = [];
 }
 
 /// <summary>The model's state from one event to the next, frozen for fast lookups while writing flows.</summary>
@@ -74,6 +77,9 @@ internal sealed class Epoch
 
     /// <summary>Every existing interface.</summary>
     public required EniView[] All { get; init; }
+
+    /// <summary>Interfaces with pod addresses (delegated prefixes) that are attached to a running instance.</summary>
+    public EniView[] Pods { get; init; } = [];
 
     public EniView[] Role(string role) => PrimaryByRole.TryGetValue(role, out EniView[]? v) ? v : [];
 
@@ -160,6 +166,7 @@ internal sealed class Timeline
         var ipOwner = new Dictionary<uint, int>();
         var byRole = new Dictionary<string, List<EniView>>(StringComparer.Ordinal);
         var secondary = new List<EniView>();
+        var pods = new List<EniView>();
         foreach ((string id, EniState eni) in state.Enis.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             InstanceState? instance = eni.Instance is null ? null : state.Instances[eni.Instance];
@@ -186,9 +193,19 @@ internal sealed class Timeline
                 Groups = groups,
                 GroupsKey = string.Join(',', groups),
                 Ingress = ingress,
+                PodIps = [.. eni.Prefixes.SelectMany(p => Enumerable.Range(0, p.Size).Select(i => p.First + (uint)i))],
             };
             views[view.Index] = view;
             ipOwner[eni.Ip] = view.Index;
+            foreach (uint pod in view.PodIps)
+            {
+                ipOwner[pod] = view.Index;
+            }
+
+            if (view.PodIps.Length > 0 && instance is { Running: true })
+            {
+                pods.Add(view);
+            }
             if (instance is not null && !instance.Terminated)
             {
                 if (eni.DeviceIndex == 0)
@@ -215,6 +232,7 @@ internal sealed class Timeline
             PrimaryByRole = byRole.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
             PaymentSecondary = [.. secondary],
             All = [.. views.Where(v => v is not null).Select(v => v!)],
+            Pods = [.. pods],
         };
     }
 }

@@ -7,7 +7,7 @@ internal enum Kind : byte
 {
     WebIn, WebOut, SshBrute, SshAdmin, SshNearMiss, SshSecondary, PaymentOut22, PaymentOut22Reply, DbIn, DbOut, ReusedToDb,
     WebToPayment, Scanner, BatchPartner, BatchInternal, Monitoring, FloatingEni, OtherEni22, Reused22, Debug9000, ExtraFleet,
-    EgressNoise, NoData, SkipData,
+    EgressNoise, NoData, SkipData, PodIn, PodToDb,
 }
 
 /// <summary>
@@ -23,6 +23,7 @@ internal sealed class TrafficModel
         (Kind.PaymentOut22, 25), (Kind.PaymentOut22Reply, 15), (Kind.DbIn, 70), (Kind.DbOut, 35), (Kind.ReusedToDb, 5), (Kind.WebToPayment, 40),
         (Kind.Scanner, 40), (Kind.BatchPartner, 35), (Kind.BatchInternal, 30), (Kind.Monitoring, 30), (Kind.FloatingEni, 25), (Kind.OtherEni22, 10),
         (Kind.Reused22, 5), (Kind.Debug9000, 10), (Kind.ExtraFleet, 20), (Kind.EgressNoise, 10), (Kind.NoData, 3), (Kind.SkipData, 2),
+        (Kind.PodIn, 25), (Kind.PodToDb, 10),
     ];
 
     private const uint MonitoringHost = 0x0A000032; // 10.0.0.50: inside the VPC, owned by no interface of the model
@@ -185,6 +186,19 @@ internal sealed class TrafficModel
                 }
 
                 return ep;
+            case Kind.PodIn when ep.Pods.Length > 0:
+                // To a pod address inside the node's delegated prefix: the record names the node's interface, and
+                // only the prefix says the destination is that interface's.
+                EniView node = Pick(rng, ep.Pods);
+                uint pod = Pick(rng, node.PodIps);
+                Epoch inbound = rng.Next(3) == 0
+                    ? Inbound(rng, ref r, ep, node, Pick(rng, _attackers), 22, small: true)
+                    : Inbound(rng, ref r, ep, node, Pick(rng, web).Ip, 8443);
+                r.Dst = pod;
+                return inbound;
+            case Kind.PodToDb when ep.Pods.Length > 0 && db.Length > 0:
+                // From a pod address: a referenced-group rule must see it as held by the node's interface.
+                return Inbound(rng, ref r, ep, Pick(rng, db), Pick(rng, Pick(rng, ep.Pods).PodIps), 5432);
             case Kind.NoData or Kind.SkipData:
                 r.Eni = Pick(rng, ep.All);
                 r.Status = kind == Kind.NoData ? (byte)1 : (byte)2;

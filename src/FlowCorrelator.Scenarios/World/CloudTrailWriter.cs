@@ -107,6 +107,12 @@ internal static class CloudTrailWriter
         Actor a = e.Actor;
         w.WriteStartObject();
         w.WriteString("eventVersion", "1.10");
+        if (e.ServiceEventDetails is not null)
+        {
+            WriteServiceEvent(w, e);
+            return;
+        }
+
         w.WriteStartObject("userIdentity");
         if (a.AssumedRole)
         {
@@ -131,6 +137,10 @@ internal static class CloudTrailWriter
             w.WriteString("mfaAuthenticated", "false");
             w.WriteEndObject();
             w.WriteEndObject();
+            if (a.InvokedBy is not null)
+            {
+                w.WriteString("invokedBy", a.InvokedBy);
+            }
         }
         else
         {
@@ -144,7 +154,7 @@ internal static class CloudTrailWriter
 
         w.WriteEndObject();
         w.WriteString("eventTime", Time(e.Time));
-        w.WriteString("eventSource", "ec2.amazonaws.com");
+        w.WriteString("eventSource", e.EventSource);
         w.WriteString("eventName", e.EventName);
         w.WriteString("awsRegion", WorldBuilder.Region);
         w.WriteString("sourceIPAddress", a.SourceIp);
@@ -169,14 +179,45 @@ internal static class CloudTrailWriter
         w.WriteStartObject("tlsDetails");
         w.WriteString("tlsVersion", "TLSv1.3");
         w.WriteString("cipherSuite", "TLS_AES_128_GCM_SHA256");
-        w.WriteString("clientProvidedHostHeader", "ec2.us-east-1.amazonaws.com");
+        w.WriteString("clientProvidedHostHeader", e.EventSource.Replace(".amazonaws.com", ".us-east-1.amazonaws.com", StringComparison.Ordinal));
         w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A service event as the CloudTrail User Guide shows one (BidEvictedEvent): the account and the service in
+    /// <c>userIdentity</c>, no request or response, what happened in <c>serviceEventDetails</c>.
+    /// </summary>
+    private static void WriteServiceEvent(Utf8JsonWriter w, TrailEvent e)
+    {
+        w.WriteStartObject("userIdentity");
+        w.WriteString("accountId", WorldBuilder.Account);
+        w.WriteString("invokedBy", e.Actor.SourceIp);
+        w.WriteEndObject();
+        w.WriteString("eventTime", Time(e.Time));
+        w.WriteString("eventSource", e.EventSource);
+        w.WriteString("eventName", e.EventName);
+        w.WriteString("awsRegion", WorldBuilder.Region);
+        w.WriteString("sourceIPAddress", e.Actor.SourceIp);
+        w.WriteString("userAgent", e.Actor.UserAgent);
+        w.WriteNull("requestParameters");
+        w.WriteNull("responseElements");
+        w.WriteString("eventID", e.EventId);
+        w.WriteBoolean("readOnly", false);
+        w.WriteString("eventType", "AwsServiceEvent");
+        w.WriteBoolean("managementEvent", true);
+        w.WriteString("recipientAccountId", WorldBuilder.Account);
+        w.WritePropertyName("serviceEventDetails");
+        e.ServiceEventDetails!.WriteTo(w);
+        w.WriteString("eventCategory", "Management");
         w.WriteEndObject();
     }
 
     private static string RequestId(TrailEvent e)
     {
-        JsonNode? id = e.Response?["requestId"] ?? e.Response?["ModifySecurityGroupRulesResponse"]?["requestId"];
+        JsonNode? id = e.Response?["requestId"] ?? e.Response?["ModifySecurityGroupRulesResponse"]?["requestId"]
+            ?? e.Response?["CreateLaunchTemplateResponse"]?["requestId"] ?? e.Response?["CreateLaunchTemplateVersionResponse"]?["requestId"]
+            ?? e.Response?["CreateFleetResponse"]?["requestId"];
         // Failed calls have no response; their request id is derived from the event id (any stable GUID would do).
         return id?.GetValue<string>() ?? e.EventId[..24] + "0000" + e.EventId[28..];
     }

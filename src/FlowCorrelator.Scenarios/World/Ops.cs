@@ -52,6 +52,9 @@ internal sealed record SetEniGroupsOp(string EniId, IReadOnlyList<string> Groups
 
 internal sealed record SetInstanceGroupsOp(string InstanceId, IReadOnlyList<string> Groups) : Op;
 
+/// <summary>A delegated IPv4 prefix (prefix delegation): <paramref name="Size"/> addresses from <paramref name="First"/> belong to the interface.</summary>
+internal sealed record AssignPrefixOp(string EniId, uint First, int Size) : Op;
+
 /// <summary>One CloudTrail record of the model: metadata, the JSON it is written as, and its effects.</summary>
 internal sealed class TrailEvent
 {
@@ -66,6 +69,12 @@ internal sealed class TrailEvent
     public string? ErrorCode { get; init; }
 
     public string? ErrorMessage { get; init; }
+
+    /// <summary><c>eventSource</c>: EC2's unless the call is another service's (Auto Scaling).</summary>
+    public string EventSource { get; init; } = "ec2.amazonaws.com";
+
+    /// <summary>Set for a service event (<c>eventType</c> <c>AwsServiceEvent</c>): written as <c>serviceEventDetails</c>.</summary>
+    public JsonObject? ServiceEventDetails { get; init; }
 
     public JsonObject? Request { get; init; }
 
@@ -85,13 +94,15 @@ internal sealed class TrailEvent
     /// </summary>
     public static EventPhase PhaseOf(string eventName) => eventName switch
     {
-        "CreateSecurityGroup" or "CreateNetworkInterface" or "RunInstances" => EventPhase.Creation,
+        "CreateLaunchTemplate" or "CreateLaunchTemplateVersion" or "ModifyLaunchTemplate" or "CreateAutoScalingGroup"
+            or "UpdateAutoScalingGroup" or "CreateOrUpdateTags" => EventPhase.Definition,
+        "CreateSecurityGroup" or "CreateNetworkInterface" or "RunInstances" or "CreateFleet" => EventPhase.Creation,
         "AuthorizeSecurityGroupIngress" or "AuthorizeSecurityGroupEgress" or "AttachNetworkInterface" or "AssignPrivateIpAddresses"
-            or "CreateTags" or "StartInstances" => EventPhase.Addition,
+            or "AssignIpv6Addresses" or "CreateTags" or "StartInstances" => EventPhase.Addition,
         "ModifySecurityGroupRules" or "ModifyNetworkInterfaceAttribute" or "ModifyInstanceAttribute" => EventPhase.Replacement,
         "DeleteTags" or "RevokeSecurityGroupIngress" or "RevokeSecurityGroupEgress" or "UnassignPrivateIpAddresses"
             or "DetachNetworkInterface" or "StopInstances" => EventPhase.Removal,
-        "TerminateInstances" or "DeleteNetworkInterface" or "DeleteSecurityGroup" => EventPhase.Deletion,
+        "TerminateInstances" or "BidEvictedEvent" or "DeleteNetworkInterface" or "DeleteSecurityGroup" => EventPhase.Deletion,
         _ => throw new ArgumentOutOfRangeException(nameof(eventName), eventName, "The model writes no such event."),
     };
 
@@ -106,6 +117,8 @@ internal sealed class TrailEvent
 /// <summary>The categories of docs/semantics.md, in the order they apply within one second.</summary>
 internal enum EventPhase
 {
+    /// <summary>Launch definitions: template versions, Auto Scaling groups and their tags.</summary>
+    Definition,
     Creation,
     Addition,
     Replacement,
@@ -114,4 +127,5 @@ internal enum EventPhase
 }
 
 /// <summary>Who made a call.</summary>
-internal sealed record Actor(string Arn, string UserName, string SourceIp, string UserAgent, bool AssumedRole);
+/// <remarks><paramref name="InvokedBy"/> is set for a service calling on the account's behalf (Auto Scaling, EC2 Fleet).</remarks>
+internal sealed record Actor(string Arn, string UserName, string SourceIp, string UserAgent, bool AssumedRole, string? InvokedBy = null);

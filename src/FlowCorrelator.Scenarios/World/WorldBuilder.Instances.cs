@@ -9,16 +9,29 @@ internal sealed partial class WorldBuilder
 {
     private sealed record NicSpec(SubnetInfo Subnet, string[] Groups);
 
+    /// <summary>
+    /// RunInstances of <paramref name="count"/> instances. <paramref name="instanceTags"/> are the instances' tags in the
+    /// world (for a launch path, what EC2 gave them: template, fleet, group and own tags); <paramref name="path"/> says
+    /// how a template launch is written (null: a plain RunInstances stating everything itself).
+    /// </summary>
     private List<InstanceHandle> Launch(long time, Actor actor, string role, int count, KeyValuePair<string, string>[] instanceTags, KeyValuePair<string, string>[]? volumeTags,
-        NicSpec[] nics, bool nicForm, uint? fixedIp = null)
+        NicSpec[] nics, bool nicForm, uint? fixedIp = null, LaunchPath? path = null)
     {
         string ami = "ami-0" + Hex(16);
         var request = new JsonObject
         {
-            ["instancesSet"] = Items(new JsonObject { ["imageId"] = ami, ["minCount"] = count, ["maxCount"] = count, ["keyName"] = "ops-2026" }),
+            ["instancesSet"] = Items(path is null
+                ? new JsonObject { ["imageId"] = ami, ["minCount"] = count, ["maxCount"] = count, ["keyName"] = "ops-2026" }
+                : new JsonObject { ["minCount"] = count, ["maxCount"] = count }),
             ["instanceType"] = role == "db" ? "r6i.large" : "m6i.large",
         };
-        if (nicForm)
+        if (path is not null)
+        {
+            // The template holds the image, groups and interfaces; the request names it and the market.
+            request["launchTemplate"] = new JsonObject { ["launchTemplateId"] = path.Template.TemplateId, ["version"] = path.VersionText };
+            request["instanceMarketOptions"] = new JsonObject { ["marketType"] = "spot" };
+        }
+        else if (nicForm)
         {
             request["networkInterfaceSet"] = Items([.. nics.Select((n, i) => new JsonObject
             {
@@ -41,9 +54,12 @@ internal sealed partial class WorldBuilder
             specs.Add(TagSpec("volume", volumeTags));
         }
 
-        if (instanceTags.Length > 0)
+        // A launch path writes only the tags its caller puts in the request; the rest EC2 takes from the template,
+        // the fleet or the group, and the event does not show them.
+        KeyValuePair<string, string>[] eventTags = path?.RequestTags ?? instanceTags;
+        if (eventTags.Length > 0)
         {
-            specs.Add(TagSpec("instance", instanceTags));
+            specs.Add(TagSpec("instance", eventTags));
         }
 
         request["tagSpecificationSet"] = Items([.. specs]);
@@ -79,7 +95,7 @@ internal sealed partial class WorldBuilder
                     ["privateDnsName"] = DnsName(ipText),
                     ["sourceDestCheck"] = true,
                     ["interfaceType"] = "interface",
-                    ["groupSet"] = GroupRefs(n.Groups),
+                    ["groupSet"] = path is { GroupsInResponse: false } ? new JsonObject() : GroupRefs(n.Groups),
                     ["attachment"] = new JsonObject
                     {
                         ["attachmentId"] = eni.AttachmentId, ["deviceIndex"] = d, ["networkCardIndex"] = 0, ["status"] = "attaching",
@@ -114,14 +130,20 @@ internal sealed partial class WorldBuilder
                 ["blockDeviceMapping"] = new JsonObject(),
                 ["virtualizationType"] = "hvm",
                 ["hypervisor"] = "xen",
-                ["groupSet"] = GroupRefs(nics[0].Groups),
+                ["groupSet"] = path is { GroupsInResponse: false } ? new JsonObject() : GroupRefs(nics[0].Groups),
                 ["networkInterfaceSet"] = new JsonObject { ["items"] = eniItems },
                 ["ebsOptimized"] = false,
                 ["enaSupport"] = true,
             };
-            if (instanceTags.Length > 0)
+            KeyValuePair<string, string>[] responseTags = path is null ? instanceTags : [.. path.RequestTags, .. path.ResponseTags];
+            if (responseTags.Length > 0)
             {
-                item["tagSet"] = Items([.. instanceTags.Select(t => Tag(t.Key, t.Value))]);
+                item["tagSet"] = Items([.. responseTags.Select(t => Tag(t.Key, t.Value))]);
+            }
+
+            if (path is not null)
+            {
+                item["instanceLifecycle"] = "spot";
             }
 
             items.Add(item);
@@ -136,7 +158,7 @@ internal sealed partial class WorldBuilder
             ["groupSet"] = new JsonObject(),
             ["instancesSet"] = new JsonObject { ["items"] = items },
         };
-        Emit(time, actor, "RunInstances", request, response, handles.Select(h => (Op)new LaunchOp(h.Id, role, instanceTags, h.Enis)));
+        Emit(time, path?.Invoker ?? actor, "RunInstances", request, response, handles.Select(h => (Op)new LaunchOp(h.Id, role, instanceTags, h.Enis)));
         return handles;
     }
 

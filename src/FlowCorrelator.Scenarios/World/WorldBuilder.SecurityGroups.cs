@@ -9,10 +9,15 @@ internal sealed partial class WorldBuilder
 {
     // ---------------------------------------------------------------- events
 
-    private TrailEvent Emit(long time, Actor actor, string name, JsonObject? request, JsonObject? response, IEnumerable<Op> ops, string? errorCode = null, string? errorMessage = null)
+    private TrailEvent Emit(long time, Actor actor, string name, JsonObject? request, JsonObject? response, IEnumerable<Op> ops, string? errorCode = null, string? errorMessage = null,
+        string source = "ec2.amazonaws.com", JsonObject? serviceEventDetails = null)
     {
         InApplicationOrder(time, name);
-        var e = new TrailEvent { Time = time, EventId = Guid(), EventName = name, Actor = actor, ErrorCode = errorCode, ErrorMessage = errorMessage, Request = request, Response = response };
+        var e = new TrailEvent
+        {
+            Time = time, EventId = Guid(), EventName = name, Actor = actor, ErrorCode = errorCode, ErrorMessage = errorMessage, Request = request, Response = response,
+            EventSource = source, ServiceEventDetails = serviceEventDetails,
+        };
         if (errorCode is null)
         {
             foreach (Op op in ops)

@@ -90,8 +90,11 @@ internal sealed partial class WorldBuilder
 
         minute += 5;
         List<InstanceHandle> web = Launch(Pre(minute++), _deploy, "web", 4, [new("env", "prod"), new("Name", "web")], null, [new NicSpec(publicA, [sgWeb])], nicForm: false);
-        List<InstanceHandle> payment = Launch(Pre(minute++), _deploy, "payment", 3, [new("team", "payments"), new("env", "prod"), new("Name", "payment")], null,
-            [new NicSpec(publicA, [sgMgmt, sgPayment]), new NicSpec(privateA, [sgMgmt])], nicForm: true);
+        // The payment fleet is an Auto Scaling group of Spot instances: its Name tag lives only in the launch template.
+        TemplateModel paymentLt = CreateTemplate(Pre(minute++), _deploy, "payment-spot", [new("team", "payments"), new("Name", "payment")],
+            [publicA, privateA], [[sgMgmt, sgPayment], [sgMgmt]]);
+        AsgModel paymentAsg = CreateAsg(Pre(minute++), _deploy, "payment-asg", paymentLt, [publicA, privateA], [new("env", "prod")]);
+        List<InstanceHandle> payment = AsgLaunch(Pre(minute++), paymentAsg, paymentLt, [publicA, privateA], 3, "payment");
         InstanceHandle db = Launch(Pre(minute++), _deploy, "db", 1, [new("Name", "db"), new("env", "prod")], null, [new NicSpec(privateA, [sgDb])], nicForm: false)[0];
         // The volume carries Name=payment; the instances get their Name tag only later, by CreateTags.
         List<InstanceHandle> batch = Launch(Pre(minute++), _deploy, "batch", 2, [new("env", "prod"), new("cost-center", "analytics")], [new("Name", "payment")],
@@ -143,15 +146,30 @@ internal sealed partial class WorldBuilder
         DeleteGroup(At(0.230), _alice, sgDebug);
         List<RuleDef> world = Authorize(At(0.250), _intern, sgPayment, false, true, [Perm.Tcp(22, 22, v4: ["0.0.0.0/0"], description: "temp debug")]);
         ModifyRules(At(0.280), _alice, sgMgmt, [mgmtRules[1] with { ToPort = 9101 }, mgmtRules[0] with { Cidr = "10.0.4.0/24" }], asArray: true);
-        Terminate(At(0.300), _deploy, [p2.Id]);
+        TemplateModel paymentLt2 = CreateTemplateVersion(At(0.290), _deploy, paymentLt, [publicA, privateA], [[sgPayment], [sgMgmt]]);
+        TrailEvent templateVersion = _events[^1];
+        Evict(At(0.300), [p2.Id]);
+        TrailEvent eviction = _events[^1];
+
+        // The group replaces the evicted instance from version 2 ($Latest), on the same address; the record of that
+        // launch states no group set, so only the template says the new primary interface has [payment] alone.
+        InstanceHandle p5 = AsgLaunch(At(0.305), paymentAsg, paymentLt2, [publicA, privateA], 1, "payment", fixedIp: p2.Primary.Ip, groupsInResponse: false)[0];
         ReplaceEniGroups(At(0.320), _deploy, e1, [sgPayment, sgMgmt]);
         Attach(At(0.350), _deploy, e1, p4.Id, 2, out string e1p4Attachment);
+        // Karpenter adds a payment node: tags only in CreateFleet, groups only in its template, a /28 of pod addresses.
+        TemplateModel nodeLt = CreateTemplate(At(0.395), _karpenter, "karpenter.k8s.aws/payment", [], [publicB], [[sgMgmt, sgPayment]]);
+        InstanceHandle k1 = KarpenterLaunch(At(0.400), nodeLt, [publicB], [new("Name", "payment"), new("karpenter.sh/nodepool", "payment"), new("eks:eks-cluster-name", "prod")], "payment");
+        uint podPrefix = publicB.Network + 0xE0;
+        AssignPodPrefix(At(0.405), _vpcCni, k1.Primary.EniId, podPrefix);
+        AssignPodIpv6Prefix(At(0.410), _vpcCni, k1.Primary.EniId);
         RevokeByPermission(At(0.450), _secops, webHttp, Perm.Tcp(80, 80, v4: ["0.0.0.0/0"]));
         RevokeById(At(0.550), _secops, sgPayment, [world[0].RuleId]);
         Detach(At(0.600), _deploy, e1p4Attachment);
         Terminate(At(0.650), _deploy, [w3.Id]);
         Launch(At(0.660), _deploy, "web", 1, [new("env", "prod"), new("Name", "web")], null, [new NicSpec(publicB, [sgWeb])], nicForm: false);
         ReplaceInstanceGroups(At(0.700), _alice, p4.Id, [sgPayment]);
+        Evict(At(0.750), [k1.Id]);
+        TrailEvent nodeEviction = _events[^1];
         RevokeById(At(0.800), _secops, sgBatch, [batchEgress[0].RuleId], egress: true);
 
         (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db, legacyRdp);
@@ -165,7 +183,7 @@ internal sealed partial class WorldBuilder
         List<string> late = [e1Create.EventId, attachE1.EventId];
         var landmarks = new ScenarioLandmarks
         {
-            PaymentInstances = [p1.Id, p2.Id, p3.Id, p4.Id],
+            PaymentInstances = [p1.Id, p2.Id, p3.Id, p4.Id, p5.Id, k1.Id],
             LateTaggedInstance = p4.Id,
             LateTagEventId = lateTag.EventId,
             FloatingEni = e1,
@@ -179,6 +197,20 @@ internal sealed partial class WorldBuilder
             LateDeliveredEventIds = [.. late],
             SameSecond = sameSecond,
             ByGroupName = byGroupName,
+            LaunchPaths = new LaunchPathLandmarks
+            {
+                AutoScalingGroup = paymentAsg.Name,
+                LaunchTemplateId = paymentLt.TemplateId,
+                GroupInstances = [.. payment.Select(p => p.Id), p5.Id],
+                EvictedInstance = p2.Id,
+                EvictionEventIds = [eviction.EventId, nodeEviction.EventId],
+                Replacement = p5.Id,
+                ReusedIp = IpAddr.FromV4(p2.Primary.Ip).ToString(),
+                TemplateVersionEventId = templateVersion.EventId,
+                FleetNode = k1.Id,
+                FleetNodeEni = k1.Primary.EniId,
+                PodPrefix = IpAddr.FromV4(podPrefix) + "/28",
+            },
         };
         return new WorldModel
         {

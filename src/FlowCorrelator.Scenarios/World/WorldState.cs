@@ -105,6 +105,9 @@ internal sealed class WorldState
                 Enis[s.EniId].Groups = [.. s.Groups];
                 EverAttachedGroups.UnionWith(s.Groups);
                 break;
+            case AssignPrefixOp a:
+                Enis[a.EniId].Prefixes.Add((a.First, a.Size));
+                break;
             case SetInstanceGroupsOp s:
                 Enis[PrimaryEniOf(s.InstanceId)!].Groups = [.. s.Groups];
                 EverAttachedGroups.UnionWith(s.Groups);
@@ -146,6 +149,9 @@ internal sealed class EniState
 
     /// <summary>Set when the interface was created by this instance's launch (deleted with it).</summary>
     public string? CreatedByLaunchOf { get; init; }
+
+    /// <summary>Delegated prefixes (first address, size): pod addresses that belong to the interface.</summary>
+    public List<(uint First, int Size)> Prefixes { get; } = [];
 }
 
 internal sealed class GroupState

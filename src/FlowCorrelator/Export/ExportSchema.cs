@@ -83,6 +83,10 @@ public static class ExportSchema
     /// <summary>Interval during which an existing interface holds a private address.</summary>
     public static ExportTable EniAddresses { get; } = Table("eni_addresses", S("eni"), S("ip"), L("ip_v4_num", nullable: true), T("valid_from"), T("valid_to"));
 
+    /// <summary>Interval during which an existing interface holds a delegated prefix (every address inside is its own).</summary>
+    public static ExportTable EniPrefixes { get; } = Table(
+        "eni_prefixes", S("eni"), S("prefix"), L("prefix_v4_first", nullable: true), L("prefix_v4_last", nullable: true), T("valid_from"), T("valid_to"));
+
     /// <summary>Interval during which an instance carries a tag (known while it is attached to some interface).</summary>
     public static ExportTable InstanceTags { get; } = Table("instance_tags", S("instance"), S("key"), S("value"), T("valid_from"), T("valid_to"));
 
@@ -126,5 +130,5 @@ public static class ExportSchema
 
     /// <summary>Every table, in export order.</summary>
     public static ImmutableArray<ExportTable> All { get; } =
-        [EniGroupSets, EniAttachments, EniAddresses, InstanceTags, EniGroups, GroupRules, Groups, RuleInventory, RuleChanges, GroupAttachments, Scanners];
+        [EniGroupSets, EniAttachments, EniAddresses, EniPrefixes, InstanceTags, EniGroups, GroupRules, Groups, RuleInventory, RuleChanges, GroupAttachments, Scanners];
 }

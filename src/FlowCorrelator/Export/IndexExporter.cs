@@ -47,6 +47,7 @@ public static class IndexExporter
         var groupSets = new List<object?[]>();
         var attachments = new List<object?[]>();
         var addresses = new List<object?[]>();
+        var prefixes = new List<object?[]>();
         var eniGroups = new List<object?[]>();
         var tagIntervals = new Dictionary<(string Instance, string Key, string Value), List<(long From, long To)>>();
         foreach ((EniId eni, ReadOnlyMemory<long> times, IReadOnlyList<InterfaceState> states) in index.InterfaceHistories())
@@ -66,6 +67,11 @@ public static class IndexExporter
             foreach ((IpAddr ip, long from, long to) in Runs(t, states, s => s.Exists ? s.Addresses : []))
             {
                 addresses.Add([id, ip.ToString(), ip.IsV4 ? (long?)ip.V4 : null, Time(from), Time(to)]);
+            }
+
+            foreach ((IpNetwork prefix, long from, long to) in Runs(t, states, s => s.Exists ? s.Prefixes : []))
+            {
+                prefixes.Add([id, prefix.ToString(), prefix.IsV4 ? (long?)prefix.First.V4 : null, prefix.IsV4 ? (long?)prefix.Last.V4 : null, Time(from), Time(to)]);
             }
 
             foreach ((string group, long from, long to) in Runs(t, states, s => s.Exists ? s.Groups : []))
@@ -88,6 +94,7 @@ public static class IndexExporter
         yield return (ExportSchema.EniGroupSets, groupSets);
         yield return (ExportSchema.EniAttachments, attachments);
         yield return (ExportSchema.EniAddresses, addresses);
+        yield return (ExportSchema.EniPrefixes, prefixes);
         yield return (ExportSchema.InstanceTags, InstanceTagRows(tagIntervals));
         yield return (ExportSchema.EniGroups, eniGroups);
         yield return (ExportSchema.GroupRules, GroupRuleRows(index));

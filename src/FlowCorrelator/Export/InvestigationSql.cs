@@ -144,7 +144,8 @@ public static class InvestigationSql
 
         bool hasDirection = d.HasFlowDirection(o);
         const string addressed =
-            "EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)";
+            "(EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)" +
+            " OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to))";
         string inbound = hasDirection
             ? $"(fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND {addressed}))"
             : addressed;
@@ -153,7 +154,8 @@ public static class InvestigationSql
               SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
                      {(hasDirection ? "f.flow_direction" : "CAST(NULL AS varchar)")} AS flow_direction,
                      {d.TimestampFromEpochSeconds("f.start")} AS ts,
-                     {SqlDialect.Ipv4ToNumber("f.srcaddr")} AS src_v4
+                     {SqlDialect.Ipv4ToNumber("f.srcaddr")} AS src_v4,
+                     {SqlDialect.Ipv4ToNumber("f.dstaddr")} AS dst_v4
               FROM flow_logs f
               WHERE {string.Join("\n    AND ", where)}
             ),
@@ -241,7 +243,11 @@ public static class InvestigationSql
                      OR (r.cidr_prefix_length IS NULL AND r.referenced_group_id IS NOT NULL AND EXISTS (
                            SELECT 1 FROM eni_addresses a2
                            JOIN eni_groups g2 ON g2.eni = a2.eni AND g2.group_id = r.referenced_group_id AND g2.valid_from <= i.ts AND i.ts < g2.valid_to
-                           WHERE a2.ip = i.srcaddr AND a2.valid_from <= i.ts AND i.ts < a2.valid_to)))
+                           WHERE a2.ip = i.srcaddr AND a2.valid_from <= i.ts AND i.ts < a2.valid_to))
+                     OR (r.cidr_prefix_length IS NULL AND r.referenced_group_id IS NOT NULL AND EXISTS (
+                           SELECT 1 FROM eni_prefixes p2
+                           JOIN eni_groups g3 ON g3.eni = p2.eni AND g3.group_id = r.referenced_group_id AND g3.valid_from <= i.ts AND i.ts < g3.valid_to
+                           WHERE i.src_v4 BETWEEN p2.prefix_v4_first AND p2.prefix_v4_last AND p2.valid_from <= i.ts AND i.ts < p2.valid_to)))
             ),
             rule_hits AS (
               SELECT rule_id,

@@ -193,7 +193,8 @@ public sealed partial class ScenarioGeneratorTests
                 string id = r.GetProperty("eventID").GetString()!;
                 ids.Add(id);
                 times[id] = DateTimeOffset.Parse(r.GetProperty("eventTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-                Assert.That(r.GetProperty("eventSource").GetString(), Is.EqualTo("ec2.amazonaws.com"));
+                string name = r.GetProperty("eventName").GetString()!;
+                Assert.That(r.GetProperty("eventSource").GetString(), Is.EqualTo(name.Contains("AutoScaling", StringComparison.Ordinal) ? "autoscaling.amazonaws.com" : "ec2.amazonaws.com"), name);
             }
         }
 

@@ -12,7 +12,7 @@ namespace FlowCorrelator.Tests.Scenarios;
 /// Each trap of the world is both present in the written logs and handled in expected.json the way
 /// docs/semantics.md says. The logs are read back here only to prove a trap is exercised, never to compute answers.
 /// </summary>
-public sealed class ScenarioTrapTests
+public sealed partial class ScenarioTrapTests
 {
     private string _dir = string.Empty;
     private ScenarioSummary _s = null!;
@@ -20,6 +20,7 @@ public sealed class ScenarioTrapTests
     private Dictionary<string, DateTimeOffset> _eventTimes = [];
     private List<List<(string Id, string Name, DateTimeOffset Time)>> _trailFiles = [];
     private Dictionary<string, JsonElement> _requests = [];
+    private Dictionary<string, JsonElement> _trail = [];
 
     private sealed record Rec(string Eni, string Direction, string Src, string Dst, int DstPort, long Start, string Action, string Status);
 
@@ -58,6 +59,7 @@ public sealed class ScenarioTrapTests
             {
                 var time = DateTimeOffset.Parse(r.GetProperty("eventTime").GetString()!, CultureInfo.InvariantCulture);
                 _eventTimes[r.GetProperty("eventID").GetString()!] = time;
+                _trail[r.GetProperty("eventID").GetString()!] = r.Clone();
                 inFile.Add((r.GetProperty("eventID").GetString()!, r.GetProperty("eventName").GetString()!, time));
                 if (r.TryGetProperty("requestParameters", out JsonElement request) && request.ValueKind == JsonValueKind.Object)
                 {

@@ -70,6 +70,16 @@ CREATE TABLE IF NOT EXISTS eni_addresses (
 )
 WITH (format = 'PARQUET', external_location = 's3://example-analysis/flowcorrelator-index/eni_addresses/');
 
+CREATE TABLE IF NOT EXISTS eni_prefixes (
+  "eni" varchar,
+  "prefix" varchar,
+  "prefix_v4_first" bigint,
+  "prefix_v4_last" bigint,
+  "valid_from" timestamp(3),
+  "valid_to" timestamp(3)
+)
+WITH (format = 'PARQUET', external_location = 's3://example-analysis/flowcorrelator-index/eni_prefixes/');
+
 CREATE TABLE IF NOT EXISTS instance_tags (
   "instance" varchar,
   "key" varchar,
@@ -185,7 +195,8 @@ WITH flows AS (
   SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
          f.flow_direction AS flow_direction,
          CAST(from_unixtime(f.start, 'UTC') AS timestamp) AS ts,
-         CASE WHEN strpos(f.srcaddr, ':') = 0 THEN TRY_CAST(split_part(f.srcaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.srcaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.srcaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.srcaddr, '.', 4) AS bigint) END AS src_v4
+         CASE WHEN strpos(f.srcaddr, ':') = 0 THEN TRY_CAST(split_part(f.srcaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.srcaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.srcaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.srcaddr, '.', 4) AS bigint) END AS src_v4,
+         CASE WHEN strpos(f.dstaddr, ':') = 0 THEN TRY_CAST(split_part(f.dstaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.dstaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.dstaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.dstaddr, '.', 4) AS bigint) END AS dst_v4
   FROM flow_logs f
   WHERE f.log_status = 'OK'
     AND f.start >= 1772323200
@@ -198,7 +209,7 @@ inbound AS (
          CASE WHEN EXISTS (SELECT 1 FROM scanners sc WHERE sc.ip_version = 4 AND fl.src_v4 BETWEEN sc.first_v4 AND sc.last_v4) THEN true ELSE false END AS is_scanner
   FROM flows fl
   JOIN eni_group_sets s ON s.eni = fl.eni AND s.valid_from <= fl.ts AND fl.ts < s.valid_to
-  WHERE (fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)))
+  WHERE (fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND (EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to) OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to))))
 )
 SELECT a.instance AS instance_id, i.eni AS interface_id, i.group_ids AS security_groups, i.srcaddr AS src_addr,
        SUM(CASE WHEN i.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
@@ -244,7 +255,8 @@ WITH flows AS (
   SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
          f.flow_direction AS flow_direction,
          CAST(from_unixtime(f.start, 'UTC') AS timestamp) AS ts,
-         CASE WHEN strpos(f.srcaddr, ':') = 0 THEN TRY_CAST(split_part(f.srcaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.srcaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.srcaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.srcaddr, '.', 4) AS bigint) END AS src_v4
+         CASE WHEN strpos(f.srcaddr, ':') = 0 THEN TRY_CAST(split_part(f.srcaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.srcaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.srcaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.srcaddr, '.', 4) AS bigint) END AS src_v4,
+         CASE WHEN strpos(f.dstaddr, ':') = 0 THEN TRY_CAST(split_part(f.dstaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.dstaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.dstaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.dstaddr, '.', 4) AS bigint) END AS dst_v4
   FROM flow_logs f
   WHERE f.log_status = 'OK'
     AND f.start >= 1772323200
@@ -257,7 +269,7 @@ inbound AS (
          CASE WHEN EXISTS (SELECT 1 FROM scanners sc WHERE sc.ip_version = 4 AND fl.src_v4 BETWEEN sc.first_v4 AND sc.last_v4) THEN true ELSE false END AS is_scanner
   FROM flows fl
   JOIN eni_group_sets s ON s.eni = fl.eni AND s.valid_from <= fl.ts AND fl.ts < s.valid_to
-  WHERE (fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)))
+  WHERE (fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND (EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to) OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to))))
 ),
 hits AS (
   SELECT r.rule_id, i.srcaddr, i.start, i.is_scanner
@@ -272,7 +284,11 @@ hits AS (
          OR (r.cidr_prefix_length IS NULL AND r.referenced_group_id IS NOT NULL AND EXISTS (
                SELECT 1 FROM eni_addresses a2
                JOIN eni_groups g2 ON g2.eni = a2.eni AND g2.group_id = r.referenced_group_id AND g2.valid_from <= i.ts AND i.ts < g2.valid_to
-               WHERE a2.ip = i.srcaddr AND a2.valid_from <= i.ts AND i.ts < a2.valid_to)))
+               WHERE a2.ip = i.srcaddr AND a2.valid_from <= i.ts AND i.ts < a2.valid_to))
+         OR (r.cidr_prefix_length IS NULL AND r.referenced_group_id IS NOT NULL AND EXISTS (
+               SELECT 1 FROM eni_prefixes p2
+               JOIN eni_groups g3 ON g3.eni = p2.eni AND g3.group_id = r.referenced_group_id AND g3.valid_from <= i.ts AND i.ts < g3.valid_to
+               WHERE i.src_v4 BETWEEN p2.prefix_v4_first AND p2.prefix_v4_last AND p2.valid_from <= i.ts AND i.ts < p2.valid_to)))
 ),
 rule_hits AS (
   SELECT rule_id,
