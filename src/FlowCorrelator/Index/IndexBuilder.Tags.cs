@@ -54,6 +54,23 @@ internal sealed partial class IndexBuilder
     private void ApplySnapshot(BaselineSnapshot c)
     {
         _defaultVpcs.UnionWith(c.DefaultVpcIds);
+
+        // Launch definitions first: the trail's launches (and the snapshot's instances) may name them.
+        foreach (LaunchTemplateVersionCreated v in c.TemplateVersions)
+        {
+            CreateTemplateVersion(v);
+        }
+
+        foreach (LaunchTemplateDefaultVersionSet d in c.TemplateDefaults)
+        {
+            SetDefaultTemplateVersion(d);
+        }
+
+        foreach (AutoScalingGroupChanged g in c.AutoScalingGroups)
+        {
+            ChangeAutoScalingGroup(g);
+        }
+
         foreach (SecurityGroupCreated g in c.Groups)
         {
             CreateGroup(g, inEvidence: false);

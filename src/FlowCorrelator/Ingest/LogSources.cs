@@ -369,7 +369,8 @@ public static class LogSources
                 return LogFileKind.CloudTrailDigest;
             }
 
-            if (Contains(span, "\"Reservations\"") || Contains(span, "\"NetworkInterfaces\"") || Contains(span, "\"SecurityGroups\"") || Contains(span, "\"SecurityGroupRules\"") || Contains(span, "\"Vpcs\""))
+            if (Contains(span, "\"Reservations\"") || Contains(span, "\"NetworkInterfaces\"") || Contains(span, "\"SecurityGroups\"") || Contains(span, "\"SecurityGroupRules\"") || Contains(span, "\"Vpcs\"") ||
+                Contains(span, "\"LaunchTemplateVersions\"") || Contains(span, "\"LaunchTemplates\"") || Contains(span, "\"AutoScalingGroups\""))
             {
                 return LogFileKind.Snapshot;
             }

@@ -20,7 +20,7 @@ namespace FlowCorrelator.Ingest;
 /// from there, with their <c>sgr-</c> ids.
 /// </remarks>
 /// <threadsafety>Instances are immutable and may read several files at once.</threadsafety>
-public sealed class SnapshotReader
+public sealed partial class SnapshotReader
 {
     /// <summary>Creates a reader.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -271,9 +271,11 @@ public sealed class SnapshotReader
             }
         }
 
+        LaunchPathSnapshot launchPaths = ReadLaunchPaths(root, report, ref recognised);
         if (!recognised)
         {
-            Fail(report, ProblemReason.UnsupportedFormat, 0, "no Reservations, NetworkInterfaces, SecurityGroups, SecurityGroupRules or Vpcs list");
+            Fail(report, ProblemReason.UnsupportedFormat, 0,
+                "no Reservations, NetworkInterfaces, SecurityGroups, SecurityGroupRules, Vpcs, LaunchTemplates, LaunchTemplateVersions or AutoScalingGroups list");
             return null;
         }
 
@@ -283,6 +285,9 @@ public sealed class SnapshotReader
         return new BaselineSnapshot(instances.ToImmutable(), interfaces.ToImmutable(), groups.ToImmutable(), kept, attachments.ToImmutable())
         {
             DefaultVpcIds = defaultVpcs.ToImmutable(),
+            TemplateVersions = launchPaths.Versions,
+            TemplateDefaults = launchPaths.Defaults,
+            AutoScalingGroups = launchPaths.Groups,
         };
     }
 

@@ -319,4 +319,13 @@ public sealed record BaselineSnapshot(
 {
     /// <summary>VPCs that <c>describe-vpcs</c> output states to be their Region's default VPC (<c>IsDefault</c> true).</summary>
     public ImmutableArray<string> DefaultVpcIds { get; init; } = [];
+
+    /// <summary>Launch-template versions of <c>describe-launch-template-versions</c> output (a default version is marked <c>IsDefault</c>).</summary>
+    public ImmutableArray<LaunchTemplateVersionCreated> TemplateVersions { get; init; } = [];
+
+    /// <summary>Default versions of <c>describe-launch-templates</c> output.</summary>
+    public ImmutableArray<LaunchTemplateDefaultVersionSet> TemplateDefaults { get; init; } = [];
+
+    /// <summary>Auto Scaling groups of <c>aws autoscaling describe-auto-scaling-groups</c> output, with their template and tags.</summary>
+    public ImmutableArray<AutoScalingGroupChanged> AutoScalingGroups { get; init; } = [];
 }

@@ -331,4 +331,51 @@ public sealed class LaunchPathTests
         Assert.That(state.HasAddress(IpAddr.Parse("10.0.7.20")), Is.True);
         Assert.That(state.HasAddress(IpAddr.Parse("2600:1f18:1:3::5")), Is.True);
     }
+
+    // ---------------------------------------------------------------- launch definitions older than the trail
+
+    /// <summary>describe-launch-template-versions output (the describe form: plural list names, no Query "tag" indexes).</summary>
+    private const string TemplateVersionsSnapshot = """
+        {"LaunchTemplateVersions":[
+          {"LaunchTemplateId":"lt-0old","LaunchTemplateName":"payment","VersionNumber":3,"DefaultVersion":true,"CreateTime":"2025-11-01T00:00:00+00:00",
+           "LaunchTemplateData":{"ImageId":"ami-1","NetworkInterfaces":[{"DeviceIndex":0,"Groups":["sg-pay","sg-mgmt"],"DeleteOnTermination":true}],
+             "TagSpecifications":[{"ResourceType":"instance","Tags":[{"Key":"Name","Value":"payment"}]},{"ResourceType":"volume","Tags":[{"Key":"Name","Value":"disk"}]}]}},
+          {"LaunchTemplateId":"lt-0old","VersionNumber":2,"DefaultVersion":false,"LaunchTemplateData":{"SecurityGroupIds":["sg-old"]}},
+          {"VersionNumber":9}]}
+        """;
+
+    /// <summary>aws autoscaling describe-auto-scaling-groups output.</summary>
+    private const string GroupsSnapshot = """
+        {"AutoScalingGroups":[{"AutoScalingGroupName":"payment-asg","MixedInstancesPolicy":{"LaunchTemplate":{"LaunchTemplateSpecification":
+           {"LaunchTemplateId":"lt-0old","LaunchTemplateName":"payment","Version":"$Default"},"Overrides":[{"InstanceType":"m6i.large"}]}},
+          "MinSize":1,"MaxSize":4,"Instances":[],
+          "Tags":[{"ResourceId":"payment-asg","ResourceType":"auto-scaling-group","Key":"team","Value":"payments","PropagateAtLaunch":true},
+                  {"ResourceId":"payment-asg","ResourceType":"auto-scaling-group","Key":"owner","Value":"x","PropagateAtLaunch":false}]}]}
+        """;
+
+    [Test]
+    public void Snapshots_TemplateVersionsAndAutoScalingGroups_CompleteALaunchOfTheTrail()
+    {
+        var diagnostics = new IngestDiagnostics();
+        IReadOnlyList<CloudTrailEvent> snapshots = new SnapshotReader().ReadAll(
+        [
+            LogInput.FromBytes("lt-versions.json", System.Text.Encoding.UTF8.GetBytes(TemplateVersionsSnapshot)),
+            LogInput.FromBytes("asgs.json", System.Text.Encoding.UTF8.GetBytes(GroupsSnapshot)),
+        ], DateTimeOffset.Parse("2026-03-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), diagnostics);
+        Assert.That(diagnostics.Files.Sum(f => f.Malformed), Is.EqualTo(1), "the version without a template id is reported");
+        Assert.That(LogSources.Classify([LogInput.FromBytes("asgs.json", System.Text.Encoding.UTF8.GetBytes(GroupsSnapshot))]).Snapshots, Has.Count.EqualTo(1));
+
+        // An Auto Scaling launch that names no template and states no group: the group's template (default version 3) gives both.
+        string launch = Run("e1", "2026-03-02T00:00:00Z", """{"instancesSet":{"items":[{"minCount":1,"maxCount":1}]}}""",
+            LaunchedItem("i-0s1", "eni-0s1", "10.0.8.10", null, T("aws:autoscaling:groupName", "payment-asg")), invokedBy: "autoscaling.amazonaws.com");
+        var (trail, report) = CloudTrailReaderTests.Read(CloudTrailReaderTests.Records(launch));
+        Assert.That(report.Samples, Is.Empty);
+        EnvironmentIndex index = EnvironmentIndex.Build([.. snapshots, .. trail]);
+
+        InterfaceState state = index.InterfaceAt(EniId.Parse("eni-0s1"), Sec("2026-03-02T01:00:00Z"))!;
+        Assert.That(state.InstanceHasTag("Name", "payment"), Is.True, "instance tags of the template's default version");
+        Assert.That(state.InstanceTags.ContainsKey("owner"), Is.False, "not propagated");
+        Assert.That(state.InstanceHasTag("team", "payments"), Is.True);
+        Assert.That(state.Groups, Is.EqualTo(new[] { "sg-mgmt", "sg-pay" }), "groups of the template's interface entry");
+    }
 }
