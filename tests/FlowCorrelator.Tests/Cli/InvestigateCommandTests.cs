@@ -100,6 +100,22 @@ public sealed class InvestigateCommandTests
         Assert.That(output, Does.Contain("All input was read."));
     }
 
+    [Test]
+    public void Access_Asg_IsTheAutoScalingGroupTag()
+    {
+        var (exit, byAsg, error) = Run("access", Demo, "--asg", "payment-asg", "--port", "22", "--format", "json");
+        var (exit2, byTag, _) = Run("access", Demo, "--tag", "aws:autoscaling:groupName=payment-asg", "--port", "22", "--format", "json");
+
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(exit2, Is.EqualTo(0));
+        using JsonDocument a = JsonDocument.Parse(byAsg);
+        using JsonDocument b = JsonDocument.Parse(byTag);
+        JsonElement rows = a.RootElement.GetProperty("accessAttempts");
+        Assert.That(rows.GetArrayLength(), Is.GreaterThan(0), "the demo's payment fleet is an Auto Scaling group");
+        Assert.That(rows.GetRawText(), Is.EqualTo(b.RootElement.GetProperty("accessAttempts").GetRawText()));
+        Assert.That(a.RootElement.GetProperty("query").GetProperty("tagKey").GetString(), Is.EqualTo("aws:autoscaling:groupName"));
+    }
+
     [TestCase(new[] { "access", "samples/demo", "--port", "22" }, "needs --tag KEY=VALUE (or --asg NAME) and --port N")]
     [TestCase(new[] { "access", "samples/demo", "--asg", "payment", "--tag", "Name=payment", "--port", "22" }, "either --tag or --asg")]
     [TestCase(new[] { "access", "samples/demo", "--asg", "", "--port", "22" }, "--asg: the Auto Scaling group name is empty")]
