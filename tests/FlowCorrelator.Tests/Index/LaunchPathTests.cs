@@ -378,4 +378,22 @@ public sealed class LaunchPathTests
         Assert.That(state.InstanceHasTag("team", "payments"), Is.True);
         Assert.That(state.Groups, Is.EqualTo(new[] { "sg-mgmt", "sg-pay" }), "groups of the template's interface entry");
     }
+
+    [Test]
+    public void VpcCniBranchInterface_IsAnOrdinaryInterfaceWithItsOwnGroups()
+    {
+        // Security groups for pods: the CNI (with the node's role) creates a branch interface with the pod's groups; EC2
+        // associates it with the node's trunk interface, which CloudTrail does not log as an attachment.
+        EnvironmentIndex index = Index(
+            Node("e1", "2026-03-01T00:00:00Z"),
+            Record("e2", "CreateNetworkInterface", "2026-03-01T00:01:00Z",
+                """{"subnetId":"subnet-1","description":"aws-k8s-branch-eni","groupSet":{"items":[{"groupId":"sg-pod"}]},"interfaceType":"branch"}""",
+                """{"networkInterface":{"networkInterfaceId":"eni-0br1","subnetId":"subnet-1","vpcId":"vpc-0aaa","interfaceType":"branch","description":"aws-k8s-branch-eni","privateIpAddress":"10.0.6.99","groupSet":{"items":[{"groupId":"sg-pod","groupName":"pod"}]},"privateIpAddressesSet":{"item":[{"privateIpAddress":"10.0.6.99","primary":true}]}}}"""));
+
+        InterfaceState branch = index.InterfaceAt(EniId.Parse("eni-0br1"), Sec("2026-03-01T01:00:00Z"))!;
+        Assert.That(branch.Groups, Is.EqualTo(new[] { "sg-pod" }));
+        Assert.That(branch.InstanceId, Is.Null, "not attached in EC2's terms: its records are no instance's");
+        Assert.That(index.AddressInGroup(IpAddr.Parse("10.0.6.99"), "sg-pod", Sec("2026-03-01T01:00:00Z")), Is.True);
+        Assert.That(Q1Instances(index, Sec("2026-03-01T01:00:00Z"), ("eni-0br1", "10.0.6.99")), Is.Empty);
+    }
 }
