@@ -117,7 +117,7 @@ internal sealed class Libdeflate
             }
 
             int room = Math.Min(output.Length, maxOutput) - outPos;
-            Result result = _gzipDecompress(decompressor, ref MemoryMarshal.GetReference(member), (nuint)member.Length, ref MemoryMarshal.GetArrayDataReference(output), (nuint)room, out nuint usedIn, out nuint usedOut);
+            Result result = _gzipDecompress(decompressor, ref MemoryMarshal.GetReference(member), (nuint)member.Length, ref MemoryMarshal.GetReference(output.AsSpan(outPos)), (nuint)room, out nuint usedIn, out nuint usedOut);
             if (result == Result.Success)
             {
                 inPos += (int)usedIn;
