@@ -17,6 +17,9 @@ internal static partial class InputDecoder
     /// </summary>
     internal const int NativeMaxOutput = (int)GzipTextStream.RatioCheckFloor;
 
+    /// <summary>Bytes <see cref="Sniff"/> reads (and its stream hands out in one first read).</summary>
+    private const int SniffLength = 4;
+
     /// <summary>Which inflater a stream from <c>OpenText</c> is: native, managed, or <c>null</c> for an input that is not gzip.</summary>
     public static (Inflater? Inflater, bool AfterNativeFailure) InflaterOf(Stream text) => text switch
     {
@@ -118,7 +121,9 @@ internal static partial class InputDecoder
 
     /// <summary>
     /// The compressed bytes already read (a pooled buffer, returned on dispose), then the rest of the input, or the
-    /// error that stopped reading it.
+    /// error that stopped reading it. Served in the pieces the input itself gave the managed path (the sniffed first
+    /// bytes alone, then as much as asked for, as a file or memory stream does), because the managed path's message
+    /// names the compressed position it had reached, which depends on them.
     /// </summary>
     private sealed class ReplayStream(byte[] head, int headLength, Stream rest, ExceptionDispatchInfo? error) : ReadOnlyStream
     {
@@ -130,7 +135,8 @@ internal static partial class InputDecoder
             ObjectDisposedException.ThrowIf(_head is null, this);
             if (_pos < headLength)
             {
-                int n = Math.Min(destination.Length, headLength - _pos);
+                int piece = _pos < SniffLength ? SniffLength - _pos : headLength - _pos;
+                int n = Math.Min(destination.Length, Math.Min(piece, headLength - _pos));
                 _head.AsSpan(_pos, n).CopyTo(destination);
                 _pos += n;
                 return n;

@@ -19,7 +19,7 @@ internal static partial class InputDecoder
     /// <summary>Reads the first bytes and returns the encoding plus a stream that still yields every byte.</summary>
     public static (InputEncoding Encoding, Stream Stream) Sniff(Stream raw)
     {
-        byte[] head = new byte[4];
+        byte[] head = new byte[SniffLength];
         int n = 0;
         while (n < head.Length)
         {
