@@ -193,7 +193,7 @@ internal static class Harness
             return double.IsNaN(best) ? "n/a" : best.ToString(format, CultureInfo.InvariantCulture) + " / " + Median(s, f).ToString(format, CultureInfo.InvariantCulture);
         }
 
-        Console.WriteLine($"| {name,-24} | {Pair(x => x.Wall, "F2"),-13} | {Pair(x => x.ProcessWall, "F2"),-13} | {Pair(x => x.Cpu, "F2"),-13} | {Pair(x => x.PeakMb, "F1"),-15} | {Pair(x => lines / x.Wall / 1e6, "F2", true),-13} | {rows,7} |");
+        Console.WriteLine($"| {name,-28} | {Pair(x => x.Wall, "F2"),-13} | {Pair(x => x.ProcessWall, "F2"),-13} | {Pair(x => x.Cpu, "F2"),-13} | {Pair(x => x.PeakMb, "F1"),-15} | {Pair(x => lines / x.Wall / 1e6, "F2", true),-13} | {rows,7} |");
     }
 
     private static double Median(List<Sample> samples, Func<Sample, double> f)
