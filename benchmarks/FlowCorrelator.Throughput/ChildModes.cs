@@ -28,8 +28,14 @@ internal static class ChildModes
             case "floor":
                 Floor(dir, result);
                 break;
+            case "floor-native":
+                NativeFloor(dir, result);
+                break;
             case "investigate":
-                Investigate(dir, result, startedAt);
+                Investigate(dir, result, startedAt, Inflater.Native);
+                break;
+            case "investigate-managed":
+                Investigate(dir, result, startedAt, Inflater.Managed);
                 break;
             case "duckdb":
                 DuckDb(dir, result);
@@ -113,11 +119,45 @@ internal static class ChildModes
         result["inflated"] = bytes.ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The engine through its public entry point: load (CloudTrail → index), then all five questions.</summary>
-    private static void Investigate(string dir, Dictionary<string, string> result, long startedAt)
+    /// <summary>
+    /// The native floor: read every flow file whole and inflate it with libdeflate (as the engine's native path does),
+    /// then count '\n'; same threads and order as the managed floor.
+    /// </summary>
+    private static void NativeFloor(string dir, Dictionary<string, string> result)
     {
-        Workspace workspace = Workspace.Load([dir]);
-        InvestigationResult answer = workspace.Investigate(InvestigationOptions.Default with { Access = ScenarioQuery() });
+        Libdeflate native = Libdeflate.Shared ?? throw new InvalidOperationException("libdeflate is not installed (apt-get install libdeflate0)");
+        string[] files = FlowFiles(dir);
+        long lines = 0;
+        long bytes = 0;
+        Parallel.ForEach(
+            Partitioner.Create(files, EnumerablePartitionerOptions.NoBuffering),
+            new ParallelOptions { MaxDegreeOfParallelism = ReaderOptions.Default.MaxParallelism },
+            () => 0,
+            (file, _, none) =>
+            {
+                byte[] gz = File.ReadAllBytes(file);
+                long hint = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(gz.AsSpan(gz.Length - 4));
+                if (!native.TryInflate(gz, hint, InputDecoder.NativeMaxOutput, out byte[] output, out int length))
+                {
+                    throw new InvalidDataException($"libdeflate could not inflate {file}");
+                }
+
+                Interlocked.Add(ref lines, output.AsSpan(0, length).Count((byte)'\n'));
+                Interlocked.Add(ref bytes, length);
+                System.Buffers.ArrayPool<byte>.Shared.Return(output);
+                return none;
+            },
+            _ => { });
+        result["lines"] = lines.ToString(CultureInfo.InvariantCulture);
+        result["inflated"] = bytes.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The engine through its public entry point: load (CloudTrail → index), then all five questions.</summary>
+    private static void Investigate(string dir, Dictionary<string, string> result, long startedAt, Inflater inflater)
+    {
+        ReaderOptions reader = ReaderOptions.Default with { Inflater = inflater };
+        Workspace workspace = Workspace.Load([dir], new WorkspaceOptions { Reader = reader });
+        InvestigationResult answer = workspace.Investigate(InvestigationOptions.Default with { Access = ScenarioQuery(), Reader = reader });
         StopClock(result, startedAt);
         long records = workspace.Diagnostics.Sum(LogFileKind.FlowLog, f => f.Records);
         InvestigationResult expected = FindingsJson.Deserialize(File.ReadAllText(Path.Combine(dir, "expected.json")));
@@ -126,6 +166,7 @@ internal static class ChildModes
         result["q1rows"] = answer.AccessAttempts.Length.ToString(CultureInfo.InvariantCulture);
         result["expected"] = same ? "yes" : "NO";
         result["problems"] = workspace.Diagnostics.HasProblems ? "yes" : "no";
+        result["inflater"] = DiagnosticsJson.InflaterSummary(workspace.Diagnostics.Files);
     }
 
     /// <summary>Question 1 of the generated scenario (the generator's defaults: Name=payment on tcp/22).</summary>

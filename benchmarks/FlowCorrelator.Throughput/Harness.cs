@@ -10,7 +10,7 @@ namespace FlowCorrelator.Throughput;
 /// </summary>
 internal static class Harness
 {
-    private static readonly string[] Modes = ["floor", "zcat", "investigate", "duckdb"];
+    private static readonly string[] Modes = ["floor", "floor-native", "zcat", "investigate", "investigate-managed", "duckdb"];
 
     public static int Run(HarnessArgs args)
     {
@@ -140,38 +140,50 @@ internal static class Harness
     private static bool Print(long records, int files, int repeat, Dictionary<string, List<Sample>> samples)
     {
         List<Sample> floor = samples["floor"];
+        List<Sample> nativeFloor = samples["floor-native"];
         List<Sample> zcat = samples["zcat"];
         List<Sample> inv = samples["investigate"];
+        List<Sample> invManaged = samples["investigate-managed"];
         List<Sample> duck = samples["duckdb"];
         long lines = long.Parse(floor[0].Values["lines"], CultureInfo.InvariantCulture);
         Console.WriteLine();
         Console.WriteLine($"{records:N0} flow lines (v2, seed 1), {files} .gz files, {Environment.ProcessorCount} cores, {repeat} runs; best / median");
-        Console.WriteLine($"| {"mode",-24} | {"wall s",-13} | {"proc wall s",-13} | {"cpu s (u+s)",-13} | {"peak MB",-15} | {"M records/s",-13} | {"Q1 rows",7} |");
-        Console.WriteLine($"|{new string('-', 26)}|{new string('-', 15)}|{new string('-', 15)}|{new string('-', 15)}|{new string('-', 17)}|{new string('-', 15)}|{new string('-', 9)}|");
-        Row("inflate+count floor", floor, lines, "-");
+        Console.WriteLine($"| {"mode",-28} | {"wall s",-13} | {"proc wall s",-13} | {"cpu s (u+s)",-13} | {"peak MB",-15} | {"M records/s",-13} | {"Q1 rows",7} |");
+        Console.WriteLine($"|{new string('-', 30)}|{new string('-', 15)}|{new string('-', 15)}|{new string('-', 15)}|{new string('-', 17)}|{new string('-', 15)}|{new string('-', 9)}|");
+        Row("floor, managed (GZipStream)", floor, lines, "-");
+        Row("floor, native (libdeflate)", nativeFloor, lines, "-");
         Row("zcat > /dev/null", zcat, lines, "-");
-        Row("investigate (5 q)", inv, lines, inv[0].Values["q1rows"]);
+        Row($"investigate ({inv[0].Values["inflater"]})", inv, lines, inv[0].Values["q1rows"]);
+        Row($"investigate ({invManaged[0].Values["inflater"]})", invManaged, lines, invManaged[0].Values["q1rows"]);
         if (duck.Count > 0)
         {
             Row("duckdb q1 (query only)", duck, lines, duck[0].Values["q1rows"]);
         }
 
-        double invBest = inv.Min(s => s.Wall);
-        double invMed = Median(inv, s => s.Wall);
         Console.WriteLine();
-        Console.WriteLine($"investigate / floor  = {invBest / floor.Min(s => s.Wall):F2} (best)  {invMed / Median(floor, s => s.Wall):F2} (median)   target <= 1.5");
+        Ratio("native floor / managed floor", nativeFloor, floor, string.Empty);
+        Ratio("investigate(native) / managed floor", inv, floor, "target <= 1.5");
+        Ratio("investigate(native) / native floor", inv, nativeFloor, string.Empty);
+        Ratio("investigate(managed) / managed floor", invManaged, floor, string.Empty);
+        Ratio("investigate(native) / (managed)", inv, invManaged, string.Empty);
         if (duck.Count > 0)
         {
-            Console.WriteLine($"duckdb / investigate = {duck.Min(s => s.Wall) / invBest:F2} (best)  {Median(duck, s => s.Wall) / invMed:F2} (median)   target >= 3; duckdb setup (index + interval table, untimed above) {Median(duck, s => double.Parse(s.Values["setup"], CultureInfo.InvariantCulture)):F2} s");
+            Ratio("duckdb / investigate(native)", duck, inv, "target >= 3");
+            Ratio("duckdb / investigate(managed)", duck, invManaged, string.Empty);
+            Console.WriteLine($"duckdb setup (index + interval table, untimed above) {Median(duck, s => double.Parse(s.Values["setup"], CultureInfo.InvariantCulture)):F2} s");
         }
 
-        Console.WriteLine($"floor / zcat         = {floor.Min(s => s.Wall) / zcat.Min(s => s.Wall):F2} (best)  {Median(floor, s => s.Wall) / Median(zcat, s => s.Wall):F2} (median)");
-        Console.WriteLine($"investigate / zcat   = {invBest / zcat.Min(s => s.Wall):F2} (best)  {invMed / Median(zcat, s => s.Wall):F2} (median)   (all five questions vs plain decompression of the same files)");
-        bool answersOk = inv.All(s => s.Values["expected"] == "yes" && s.Values["problems"] == "no");
+        Ratio("managed floor / zcat", floor, zcat, string.Empty);
+        Ratio("native floor / zcat", nativeFloor, zcat, string.Empty);
+        Ratio("investigate(native) / zcat", inv, zcat, "(all five questions vs plain decompression of the same files)");
+        bool answersOk = inv.Concat(invManaged).All(s => s.Values["expected"] == "yes" && s.Values["problems"] == "no");
         bool rowsOk = duck.All(d => d.Values["q1rows"] == inv[0].Values["q1rows"]);
-        Console.WriteLine($"investigate answers == expected.json: {(answersOk ? "yes" : "NO")}; duckdb Q1 row count == engine's: {(duck.Count == 0 ? "skipped" : rowsOk ? "yes" : "NO")}");
+        Console.WriteLine($"investigate answers (both inflaters) == expected.json: {(answersOk ? "yes" : "NO")}; duckdb Q1 row count == engine's: {(duck.Count == 0 ? "skipped" : rowsOk ? "yes" : "NO")}");
         return answersOk && rowsOk;
     }
+
+    private static void Ratio(string name, List<Sample> a, List<Sample> b, string note) =>
+        Console.WriteLine($"{name,-38} = {a.Min(s => s.Wall) / b.Min(s => s.Wall):F2} (best)  {Median(a, s => s.Wall) / Median(b, s => s.Wall):F2} (median)   {note}");
 
     private static void Row(string name, List<Sample> s, long lines, string rows)
     {
@@ -181,7 +193,7 @@ internal static class Harness
             return double.IsNaN(best) ? "n/a" : best.ToString(format, CultureInfo.InvariantCulture) + " / " + Median(s, f).ToString(format, CultureInfo.InvariantCulture);
         }
 
-        Console.WriteLine($"| {name,-24} | {Pair(x => x.Wall, "F2"),-13} | {Pair(x => x.ProcessWall, "F2"),-13} | {Pair(x => x.Cpu, "F2"),-13} | {Pair(x => x.PeakMb, "F1"),-15} | {Pair(x => lines / x.Wall / 1e6, "F2", true),-13} | {rows,7} |");
+        Console.WriteLine($"| {name,-28} | {Pair(x => x.Wall, "F2"),-13} | {Pair(x => x.ProcessWall, "F2"),-13} | {Pair(x => x.Cpu, "F2"),-13} | {Pair(x => x.PeakMb, "F1"),-15} | {Pair(x => lines / x.Wall / 1e6, "F2", true),-13} | {rows,7} |");
     }
 
     private static double Median(List<Sample> samples, Func<Sample, double> f)

@@ -83,6 +83,11 @@ internal static class FlowsCommand
         IReadOnlyList<FileReport> files = diagnostics.Files;
         output.WriteLine();
         output.WriteLine($"{files.Count} files, {Num(files.Sum(f => f.Records))} records ({Num(files.Sum(f => f.NoData))} NODATA, {Num(files.Sum(f => f.SkipData))} SKIPDATA), {Num(files.Sum(f => f.Malformed))} malformed.");
+        if (SourceOptions.InflaterLine(files) is { } inflater)
+        {
+            output.WriteLine(inflater);
+        }
+
         foreach (InputProblem p in files.SelectMany(f => f.Samples))
         {
             output.WriteLine("  " + SafeText.ForDisplay(p.ToString()) + (p.Excerpt is null ? string.Empty : "  | " + SafeText.ForDisplay(p.Excerpt)));

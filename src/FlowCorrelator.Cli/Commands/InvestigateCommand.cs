@@ -226,6 +226,11 @@ internal static class InvestigateCommand
         var stats = workspace.TrailStatistics;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Read {flowFiles} flow-log files ({records:N0} records, {files.Sum(f => f.NoData):N0} NODATA, {files.Sum(f => f.SkipData):N0} SKIPDATA) and {files.Count(f => f.Kind == LogFileKind.CloudTrail)} CloudTrail files ({stats.EventsRead:N0} events: {stats.Applied:N0} used, {stats.Failed:N0} failed calls, {stats.Ignored:N0} other, {stats.Duplicates:N0} duplicates)."));
+        if (SourceOptions.InflaterLine(files) is { } inflater)
+        {
+            output.WriteLine(inflater);
+        }
+
         if (workspace.Diagnostics.RecordsOnUnknownInterfaces > 0 || workspace.Diagnostics.RecordsOutsideWindow > 0)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -75,8 +75,15 @@ internal sealed class SourceOptions
         Description = "Largest single CloudTrail record, in bytes (default 8 MiB).",
     };
 
+    public Option<string> Inflater { get; } = new("--inflater")
+    {
+        Description = "Gzip inflater for flow-log files: auto (libdeflate when installed, else managed; the default), native (libdeflate, an error when it is not installed) or managed (.NET GZipStream). Answers are the same with each.",
+        DefaultValueFactory = _ => "auto",
+    };
+
     public void AddTo(Command command)
     {
+        Inflater.AcceptOnlyFromAmong("auto", "native", "managed");
         command.Arguments.Add(Sources);
         command.Options.Add(FlowFormat);
         command.Options.Add(Strict);
@@ -90,6 +97,7 @@ internal sealed class SourceOptions
         command.Options.Add(MaxInflateRatio);
         command.Options.Add(MaxJsonDepth);
         command.Options.Add(MaxJsonRecordBytes);
+        command.Options.Add(Inflater);
         RemoteSources.AddOptions(command);
     }
 
@@ -134,16 +142,42 @@ internal sealed class SourceOptions
             options = options with { MaxJsonRecordBytes = recordBytes };
         }
 
+        options = options with
+        {
+            Inflater = parse.GetValue(Inflater) switch
+            {
+                "native" => Ingest.Inflater.Native,
+                "managed" => Ingest.Inflater.Managed,
+                _ => Ingest.Inflater.Auto,
+            },
+        };
+
         try
         {
             options.Validate();
         }
-        catch (ArgumentOutOfRangeException ex)
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or NotSupportedException)
         {
+            // --inflater native without libdeflate: said before anything is read.
             throw new UsageException(ex.Message);
         }
 
         return options;
+    }
+
+    /// <summary>The summary line that says which inflater read the gzip flow-log files, or <c>null</c> when none was gzip.</summary>
+    public static string? InflaterLine(IReadOnlyList<FileReport> files)
+    {
+        int native = files.Count(f => f.Inflater == Ingest.Inflater.Native);
+        int managed = files.Count(f => f.Inflater == Ingest.Inflater.Managed);
+        int fellBack = files.Count(f => f.NativeInflaterFellBack);
+        if (native + managed == 0)
+        {
+            return null;
+        }
+
+        string line = $"Inflater: {Reporting.DiagnosticsJson.InflaterSummary(files)} ({native} gzip file(s) by libdeflate, {managed} by the managed inflater";
+        return line + (fellBack > 0 ? $"; {fellBack} of them after libdeflate could not inflate them whole)." : ").");
     }
 
     public SourceFilter Filter(ParseResult parse) => new()

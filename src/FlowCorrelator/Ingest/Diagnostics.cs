@@ -166,6 +166,18 @@ public sealed class FileReport
     /// <summary>Decompressed bytes read.</summary>
     public long BytesRead { get; internal set; }
 
+    /// <summary>
+    /// Which inflater read a gzip flow-log file (<see cref="Ingest.Inflater.Native"/> or
+    /// <see cref="Ingest.Inflater.Managed"/>); <c>null</c> when the file was not gzip or not read.
+    /// </summary>
+    public Inflater? Inflater { get; internal set; }
+
+    /// <summary>
+    /// True when the native inflater was tried and could not inflate the whole file (damaged, truncated, over a limit),
+    /// so the managed inflater read it again from the start and gave the records and problems reported.
+    /// </summary>
+    public bool NativeInflaterFellBack { get; internal set; }
+
     /// <summary>The first problems found (capped; <see cref="Malformed"/> has the full count).</summary>
     public IReadOnlyList<InputProblem> Samples => _samples;
 

@@ -18,11 +18,22 @@ public sealed class FlowLogReader
     private const int InitialBuffer = 1 << 16;
     private const int PendingLineRescanLimit = 4096;
 
+    private readonly Libdeflate? _native;
+
     /// <summary>Creates a reader.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is not valid.</exception>
+    /// <exception cref="NotSupportedException"><see cref="Inflater.Native"/> was asked for and libdeflate is not on this machine.</exception>
     public FlowLogReader(ReaderOptions? options = null)
+        : this(options, Libdeflate.Shared)
+    {
+    }
+
+    /// <summary>Creates a reader that finds <paramref name="library"/> (or none) as this machine's libdeflate.</summary>
+    internal FlowLogReader(ReaderOptions? options, Libdeflate? library)
     {
         Options = options ?? ReaderOptions.Default;
         Options.Validate();
+        _native = Options.NativeInflater(library);
     }
 
     /// <summary>The options.</summary>
@@ -161,7 +172,8 @@ public sealed class FlowLogReader
     private void ReadRaw(Stream raw, FileReport report, IFlowRecordSink sink, FlowLogSchema? sidecar, CancellationToken cancellationToken)
     {
         long rawStart = raw.CanSeek ? raw.Position : -1;
-        using Stream text = InputDecoder.OpenText(raw, Options, out InputEncoding encoding);
+        using Stream text = InputDecoder.OpenText(raw, Options, _native, out InputEncoding encoding);
+        (report.Inflater, report.NativeInflaterFellBack) = InputDecoder.InflaterOf(text);
         if (encoding == InputEncoding.Parquet)
         {
             report.Format = "parquet";

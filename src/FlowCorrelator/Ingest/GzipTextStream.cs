@@ -47,6 +47,9 @@ internal sealed class GzipTextStream : ReadOnlyStream
         _maxRatio = maxInflateRatio;
     }
 
+    /// <summary>True when the native inflater was tried first and could not inflate the whole file (see <c>InputDecoder.OpenNative</c>).</summary>
+    public bool AfterNativeFailure { get; init; }
+
     /// <summary>Gzip members completed so far.</summary>
     public int Members { get; private set; }
 

@@ -14,12 +14,12 @@ internal enum InputEncoding
 internal sealed class InflateLimitException(string message) : IOException(message);
 
 /// <summary>Opens an input's bytes as a decompressed stream, whatever its name says.</summary>
-internal static class InputDecoder
+internal static partial class InputDecoder
 {
     /// <summary>Reads the first bytes and returns the encoding plus a stream that still yields every byte.</summary>
     public static (InputEncoding Encoding, Stream Stream) Sniff(Stream raw)
     {
-        byte[] head = new byte[4];
+        byte[] head = new byte[SniffLength];
         int n = 0;
         while (n < head.Length)
         {
@@ -51,12 +51,24 @@ internal static class InputDecoder
     /// to end with a complete member (see <see cref="GzipTextStream"/>); damage surfaces as
     /// <see cref="InvalidDataException"/> from <c>Read</c>, limits as <see cref="InflateLimitException"/>.
     /// </summary>
-    public static Stream OpenText(Stream raw, ReaderOptions options, out InputEncoding encoding)
+    public static Stream OpenText(Stream raw, ReaderOptions options, out InputEncoding encoding) => OpenText(raw, options, null, out encoding);
+
+    /// <summary>
+    /// As <see cref="OpenText(Stream, ReaderOptions, out InputEncoding)"/>, trying <paramref name="native"/> first for a
+    /// gzip input (see <see cref="OpenNative"/>); <see cref="InflaterOf"/> tells which inflater the stream is.
+    /// </summary>
+    public static Stream OpenText(Stream raw, ReaderOptions options, Libdeflate? native, out InputEncoding encoding)
     {
+        long? rawLength = native is not null && raw.CanSeek ? raw.Length - raw.Position : null;
         (encoding, Stream sniffed) = Sniff(raw);
         if (encoding != InputEncoding.Gzip)
         {
             return sniffed;
+        }
+
+        if (native is not null && (rawLength is null || rawLength <= NativeMaxInput))
+        {
+            return OpenNative(sniffed, rawLength, options, native);
         }
 
         return new GzipTextStream(sniffed, options.MaxInflatedBytes, options.MaxInflateRatio);

@@ -33,10 +33,26 @@ public sealed record ReaderOptions
     /// <summary>Files read at once; defaults to the processor count.</summary>
     public int MaxParallelism { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Which inflater reads gzip flow-log files: <see cref="Inflater.Auto"/> (the default) takes libdeflate where the
+    /// machine has it, <see cref="Inflater.Native"/> requires it, <see cref="Inflater.Managed"/> never uses it. Whatever
+    /// is chosen, the records and diagnostics are the same; see <see cref="Ingest.Inflater"/>.
+    /// </summary>
+    public Inflater Inflater { get; init; } = Inflater.Auto;
+
+    /// <summary>True when libdeflate was found on this machine (so <see cref="Inflater.Native"/> can be asked for).</summary>
+    public static bool NativeInflaterAvailable => Libdeflate.Shared is not null;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A limit is not positive.</exception>
+    /// <exception cref="NotSupportedException"><see cref="Inflater.Native"/> was asked for and libdeflate is not on this machine.</exception>
     public void Validate()
     {
+        if (Inflater == Inflater.Native)
+        {
+            _ = NativeInflater(Libdeflate.Shared);
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(MaxSamplesPerFile);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLineLength, 64);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInflatedBytes, 1024);
@@ -45,6 +61,38 @@ public sealed record ReaderOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxJsonRecordBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParallelism, 1);
     }
+
+    /// <summary>
+    /// The native inflater gzip flow-log files are read with under these options, or <c>null</c> for the managed one.
+    /// </summary>
+    /// <param name="library">The library found on this machine (a parameter so that its absence can be tested).</param>
+    /// <exception cref="NotSupportedException"><see cref="Inflater.Native"/> without the library.</exception>
+    internal Libdeflate? NativeInflater(Libdeflate? library) => Inflater switch
+    {
+        Inflater.Managed => null,
+        Inflater.Native => library ?? throw new NotSupportedException(
+            "--inflater native: libdeflate was not found on this machine (tried " + string.Join(", ", Libdeflate.LibraryNames) +
+            "). Install it (Debian/Ubuntu: apt-get install libdeflate0; macOS: brew install libdeflate; Windows: vcpkg install libdeflate) or use --inflater auto or managed."),
+        _ => library,
+    };
+}
+
+/// <summary>
+/// The inflater for gzip flow-log files. Both give the same records and the same diagnostics: the native one
+/// (libdeflate, whole file at once) is used for files up to 32 MiB compressed and 64 MiB inflated, and any file it
+/// cannot inflate completely (damaged, truncated, data after the last member, over a limit) is read again from the
+/// start by the managed one, which reports the problem and keeps the lines before it.
+/// </summary>
+public enum Inflater
+{
+    /// <summary>libdeflate when this machine has it, else the managed inflater.</summary>
+    Auto,
+
+    /// <summary>libdeflate; reading fails at once (<see cref="NotSupportedException"/>) when it is not installed.</summary>
+    Native,
+
+    /// <summary><see cref="System.IO.Compression.GZipStream"/> (zlib-ng), streaming.</summary>
+    Managed,
 }
 
 /// <summary>Thrown in strict mode for the first malformed input, with its position.</summary>

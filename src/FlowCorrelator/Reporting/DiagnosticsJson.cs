@@ -40,6 +40,8 @@ public static class DiagnosticsJson
         }
 
         writer.WriteNumber("sideFilesSkipped", diagnostics.Sources.Sum(s => s.SideFiles));
+        writer.WriteString("inflater", InflaterSummary(files));
+        writer.WriteNumber("nativeInflaterFallbacks", files.Count(f => f.NativeInflaterFellBack));
         writer.WriteNumber("filesWithProblems", files.Count(f => f.HasProblems));
         gaps ??= [];
         writer.WriteBoolean("complete", !diagnostics.HasProblems && gaps.Count == 0);
@@ -107,6 +109,15 @@ public static class DiagnosticsJson
         writer.WriteString("path", f.Path);
         writer.WriteString("kind", KindName(f.Kind));
         writer.WriteString("format", f.Format);
+        if (f.Inflater is { } inflater)
+        {
+            writer.WriteString("inflater", InflaterName(inflater));
+            if (f.NativeInflaterFellBack)
+            {
+                writer.WriteBoolean("nativeInflaterFellBack", true);
+            }
+        }
+
         writer.WriteNumber("lines", f.Lines);
         writer.WriteNumber("records", f.Records);
         writer.WriteNumber("noData", f.NoData);
@@ -138,6 +149,33 @@ public static class DiagnosticsJson
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
+
+    /// <summary>
+    /// Which inflater read the gzip flow-log files: <c>native</c> (libdeflate), <c>managed</c> (GZipStream),
+    /// <c>native+managed</c> (some of each: files too big for the native one, or files it could not inflate), or
+    /// <c>none</c> (no gzip flow-log file).
+    /// </summary>
+    internal static string InflaterSummary(IEnumerable<FileReport> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        bool native = false;
+        bool managed = false;
+        foreach (FileReport f in files)
+        {
+            native |= f.Inflater == Inflater.Native;
+            managed |= f.Inflater == Inflater.Managed;
+        }
+
+        return native ? (managed ? "native+managed" : "native") : managed ? "managed" : "none";
+    }
+
+    /// <summary>Lower-case inflater name used in all outputs.</summary>
+    internal static string InflaterName(Inflater inflater) => inflater switch
+    {
+        Inflater.Native => "native",
+        Inflater.Managed => "managed",
+        _ => "auto",
+    };
 
     /// <summary>Lower-case kind name used in all outputs.</summary>
     public static string KindName(LogFileKind kind) => kind switch

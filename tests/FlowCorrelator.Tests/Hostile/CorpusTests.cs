@@ -61,7 +61,10 @@ public sealed class CorpusTests
             new("ct-unknown-event-version.json", "rule-changes", 0, 2),
             new("snapshot-truncated.json.gz", "rule-changes", 1, 0, ProblemReason.CorruptCompression, 0, -1),
         ];
-        return cases.Select(c => new TestCaseData(c).SetName("Cli_Corpus_" + c.File));
+        // Every gzip file under both inflaters: the default (auto: libdeflate where installed) and the managed one, forced.
+        return cases.Select(c => new TestCaseData(c).SetName("Cli_Corpus_" + c.File)).Concat(
+            cases.Where(c => c.File.EndsWith(".gz", StringComparison.Ordinal) && c.Command == "flows")
+                .Select(c => new TestCaseData(c with { Args = [.. c.Args, "--inflater", "managed"] }).SetName("Cli_Corpus_" + c.File + "_ManagedInflater")));
     }
 
     [TestCaseSource(nameof(Cases))]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using FlowCorrelator.Ingest;
+using FlowCorrelator.Tests.Ingest;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -22,10 +23,11 @@ public sealed class FuzzTests
     /// <c>Records</c> rows. A fatal error (damaged gzip, limit) stops reading between lines, so the identity still
     /// holds; only a header that rejects the whole file (Transit Gateway) leaves that one line outside the buckets.
     /// </summary>
-    [Test]
-    public void FlowLogReader_MutatedInput_NeverThrowsAndAccountsForEveryLine()
+    [TestCase(Inflater.Native)]
+    [TestCase(Inflater.Managed)]
+    public void FlowLogReader_MutatedInput_NeverThrowsAndAccountsForEveryLine(Inflater inflater)
     {
-        var reader = new FlowLogReader(Options);
+        var reader = new FlowLogReader(TestInflaters.With(Options, inflater));
         int runs = 0;
         var clock = Stopwatch.StartNew();
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(FlowCases).WithQuietOnSuccess(true), Prop.ForAll(Seeds(), seed =>
@@ -44,6 +46,51 @@ public sealed class FuzzTests
             }
         }));
         TestContext.Out.WriteLine($"FlowLogReader fuzz: {runs} executions in {clock.ElapsedMilliseconds} ms");
+    }
+
+    /// <summary>
+    /// Gzip files damaged in their compressed bytes (flips, cuts, deleted, duplicated and inserted bytes in headers,
+    /// deflate data and trailers, members joined with junk): the native inflater gives exactly the managed one's
+    /// records, line numbers, counts and problems (on any failure it hands the file to the managed path).
+    /// </summary>
+    [Test]
+    public void FlowLogReader_MutatedGzip_NativeAndManagedAgree()
+    {
+        Inflater native = TestInflaters.Resolve(Inflater.Native);
+        var managedReader = new FlowLogReader(Options with { Inflater = Inflater.Managed });
+        var nativeReader = new FlowLogReader(Options with { Inflater = native });
+        int runs = 0;
+        int fellBack = 0;
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(1500).WithQuietOnSuccess(true), Prop.ForAll(Seeds(), seed =>
+        {
+            runs++;
+            var rnd = new Random(seed);
+            byte[] gz = FlowCorrelator.Tests.Ingest.InputDecoderTests.Gzip(FlowText(rnd));
+            if (rnd.Next(3) == 0)
+            {
+                gz = [.. gz, .. FlowCorrelator.Tests.Ingest.InputDecoderTests.Gzip(FlowText(rnd))];
+            }
+
+            byte[] bytes = rnd.Next(6) == 0 ? gz : MutateBinary(gz, rnd);
+            var expected = new FlowCorrelator.Tests.Ingest.FlowLogReaderTests.ListSink();
+            FileReport expectedReport = managedReader.Read(LogInput.FromBytes("m.log.gz", bytes), expected);
+            var sink = new FlowCorrelator.Tests.Ingest.FlowLogReaderTests.ListSink();
+            FileReport report = nativeReader.Read(LogInput.FromBytes("m.log.gz", bytes), sink);
+            fellBack += report.NativeInflaterFellBack ? 1 : 0;
+            bool same = sink.Records.SequenceEqual(expected.Records) && sink.LineNumbers.SequenceEqual(expected.LineNumbers) &&
+                report.Samples.SequenceEqual(expectedReport.Samples) && Equals(report.FatalError, expectedReport.FatalError) &&
+                (report.Lines, report.Records, report.Malformed, report.BytesRead) == (expectedReport.Lines, expectedReport.Records, expectedReport.Malformed, expectedReport.BytesRead);
+            if (!same)
+            {
+                Assert.Fail($"seed {seed}: native read {report.Records} records, fatal {report.FatalError}; managed {expectedReport.Records}, fatal {expectedReport.FatalError}");
+            }
+        }));
+        TestContext.Out.WriteLine($"native/managed agreement fuzz: {runs} executions, {fellBack} handed to the managed inflater");
+        if (native == Inflater.Native)
+        {
+            Assert.That(fellBack, Is.GreaterThan(runs / 4), "most mutated files must reach the fallback");
+            Assert.That(fellBack, Is.LessThan(runs), "unmutated files must be read natively");
+        }
     }
 
     /// <summary>
@@ -77,6 +124,13 @@ public sealed class FuzzTests
     private static (byte[] Bytes, string Name) FlowInput(int seed)
     {
         var rnd = new Random(seed);
+        (byte[] packed, string name, _) = Pack(FlowText(rnd), rnd, "f.log");
+        return (packed, name);
+    }
+
+    /// <summary>A flow-log text of up to 40 lines, some mutated.</summary>
+    private static byte[] FlowText(Random rnd)
+    {
         var text = new MemoryStream();
         if (rnd.Next(3) > 0)
         {
@@ -106,8 +160,7 @@ public sealed class FuzzTests
             text.Write(Mutate(Encoding.ASCII.GetBytes("2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK"), rnd)); // no final newline
         }
 
-        (byte[] packed, string name, _) = Pack(text.ToArray(), rnd, "f.log");
-        return (packed, name);
+        return text.ToArray();
     }
 
     private static (byte[] Bytes, string Name, int Valid, bool Mutated) CloudTrailInput(int seed)
@@ -167,6 +220,33 @@ public sealed class FuzzTests
                     break;
                 case 6: b.Insert(at, (byte)"{}[]\",:"[rnd.Next(7)]); break;
                 case 7: b.InsertRange(at, Enumerable.Repeat((byte)'[', rnd.Next(10, 40))); break;
+                default: b[at] = (byte)rnd.Next(256); break;
+            }
+        }
+
+        return [.. b];
+    }
+
+    /// <summary>One to three damages to compressed bytes: a bit flip, a cut, a deleted or duplicated range, junk bytes.</summary>
+    private static byte[] MutateBinary(byte[] input, Random rnd)
+    {
+        var b = new List<byte>(input);
+        int edits = rnd.Next(1, 4);
+        for (int e = 0; e < edits && b.Count > 0; e++)
+        {
+            // Half the damage lands in the first or last 24 bytes: the headers and trailers.
+            int at = rnd.Next(2) == 0 ? rnd.Next(b.Count) : rnd.Next(2) == 0 ? rnd.Next(Math.Min(24, b.Count)) : Math.Max(0, b.Count - 1 - rnd.Next(Math.Min(24, b.Count)));
+            switch (rnd.Next(6))
+            {
+                case 0: b[at] ^= (byte)(1 << rnd.Next(8)); break;
+                case 1: b.RemoveRange(at, b.Count - at); break;
+                case 2: b.RemoveRange(at, Math.Min(rnd.Next(1, 8), b.Count - at)); break;
+                case 3: b.InsertRange(at, b.GetRange(at, Math.Min(rnd.Next(1, 16), b.Count - at))); break;
+                case 4:
+                    byte[] junk = new byte[rnd.Next(1, 8)];
+                    rnd.NextBytes(junk);
+                    b.InsertRange(at, junk);
+                    break;
                 default: b[at] = (byte)rnd.Next(256); break;
             }
         }

@@ -4,8 +4,13 @@ using FlowCorrelator.Ingest;
 
 namespace FlowCorrelator.Tests.Ingest;
 
-/// <summary>Happy path and shared helpers; formats, boundaries, malformed input and the CLI are in the other parts.</summary>
-public sealed partial class FlowLogReaderTests
+/// <summary>
+/// Happy path and shared helpers; formats, boundaries, malformed input and the CLI are in the other parts. Every test
+/// runs under both inflaters (<see cref="TestInflaters"/>): the records and problems must be the same.
+/// </summary>
+[TestFixture(Inflater.Native)]
+[TestFixture(Inflater.Managed)]
+public sealed partial class FlowLogReaderTests(Inflater inflater)
 {
     private const string V2Header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
 
@@ -65,18 +70,33 @@ public sealed partial class FlowLogReaderTests
     internal static string Line(int i) =>
         $"2 123456789010 eni-{i % 97:x8}abcdef123 10.{i % 250}.{i / 250 % 250}.{i % 7 + 1} 172.31.{i % 13}.{i % 200 + 1} {1024 + (i % 60000)} {(i % 3 == 0 ? 443 : 22)} {(i % 5 == 0 ? 17 : 6)} {i % 100 + 1} {(i * 37) + 40} {1418530010 + i} {1418530070 + i} {(i % 4 == 0 ? "REJECT" : "ACCEPT")} OK";
 
-    internal static (List<FlowRecord> Records, FileReport Report) ReadAll(byte[] bytes, string name, ReaderOptions? options = null)
+    /// <summary>The reader options of this fixture's inflater.</summary>
+    internal ReaderOptions Options(ReaderOptions? options = null) => TestInflaters.With(options, inflater);
+
+    internal (List<FlowRecord> Records, FileReport Report) ReadAll(byte[] bytes, string name, ReaderOptions? options = null)
     {
         var sink = new ListSink();
-        FileReport report = new FlowLogReader(options).Read(LogInput.FromBytes(name, bytes), sink);
+        FileReport report = new FlowLogReader(Options(options)).Read(LogInput.FromBytes(name, bytes), sink);
+        AssertInflater(report);
         return (sink.Records, report);
     }
 
-    internal static (ListSink Sink, FileReport Report) ReadInput(LogInput input, ReaderOptions? options = null)
+    internal (ListSink Sink, FileReport Report) ReadInput(LogInput input, ReaderOptions? options = null)
     {
         var sink = new ListSink();
-        FileReport report = new FlowLogReader(options).Read(input, sink);
+        FileReport report = new FlowLogReader(Options(options)).Read(input, sink);
+        AssertInflater(report);
         return (sink, report);
+    }
+
+    /// <summary>A gzip file was read by this fixture's inflater (or by the managed one after the native one gave up).</summary>
+    private void AssertInflater(FileReport report)
+    {
+        if (report.Inflater is { } used)
+        {
+            Inflater expected = TestInflaters.Resolve(inflater);
+            Assert.That(used == expected || (expected == Inflater.Native && used == Inflater.Managed && report.NativeInflaterFellBack), Is.True, $"{report.Path} read by {used}, expected {expected}");
+        }
     }
 
     internal static byte[] Gzip(string text) => Gzip(Encoding.UTF8.GetBytes(text));
