@@ -20,5 +20,6 @@ internal static class CommandCatalog
         yield return Commands.ExportIndexCommand.Create(console);
         yield return Commands.SqlCommand.Create(console);
         yield return Commands.QueryCommand.Create(console);
+        yield return Commands.EnrichCommand.Create(console);
     }
 }
