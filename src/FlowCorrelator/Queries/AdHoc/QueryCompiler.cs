@@ -69,9 +69,9 @@ internal static partial class QueryCompiler
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
         {
-            // A literal that cannot be converted to its field's type (dstport == "x", srcaddr == "not-an-address").
+            // Mostly a literal that cannot be converted to its field's type (dstport == "x", srcaddr == "not-an-address").
             throw MismatchedLiteral(argument, text)
-                ?? new QueryException(argument, text, -1, null, "a literal does not fit the field it is compared with: " + (ex.InnerException?.Message ?? ex.Message));
+                ?? new QueryException(argument, text, -1, null, "the expression cannot be compiled: " + (ex.InnerException?.Message ?? ex.Message).Trim());
         }
 
         var checker = new AllowList(argument, text, lambda.Parameters[0], textFields);
