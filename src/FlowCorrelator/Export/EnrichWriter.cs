@@ -335,7 +335,7 @@ internal static class EnrichColumns
     public static void WriteJsonLines(TextWriter output, List<object?[]> rows)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             foreach (object?[] row in rows)
             {
@@ -365,6 +365,7 @@ internal static class EnrichColumns
                 json.WriteEndObject();
                 json.Flush();
                 buffer.WriteByte((byte)'\n');
+                json.Reset(buffer); // one document per line: no separator before the next object
             }
         }
 
