@@ -182,13 +182,7 @@ public sealed class Workspace
     /// </summary>
     public InvestigationResult Investigate(InvestigationOptions? options = null, IProgress<FileReport>? progress = null, CancellationToken cancellationToken = default)
     {
-        options ??= InvestigationOptions.Default;
-        options = options with
-        {
-            Reader = ReferenceEquals(options.Reader, ReaderOptions.Default) ? Options.Reader : options.Reader,
-            From = options.From ?? Options.Filter.From,
-            To = options.To ?? Options.Filter.To,
-        };
+        options = WithDefaults(options ?? InvestigationOptions.Default);
         return Investigations.Run(Index, Inputs.FlowLogs, options, Diagnostics, progress, cancellationToken);
     }
 
