@@ -10,7 +10,7 @@ namespace FlowCorrelator.Throughput;
 /// </summary>
 internal static class Harness
 {
-    private static readonly string[] Modes = ["floor", "floor-native", "zcat", "investigate", "investigate-managed", "duckdb"];
+    private static readonly string[] Modes = ["floor", "floor-native", "zcat", "investigate", "investigate-managed", "query", "duckdb"];
 
     public static int Run(HarnessArgs args)
     {
@@ -145,6 +145,7 @@ internal static class Harness
         List<Sample> inv = samples["investigate"];
         List<Sample> invManaged = samples["investigate-managed"];
         List<Sample> duck = samples["duckdb"];
+        List<Sample> query = samples["query"];
         long lines = long.Parse(floor[0].Values["lines"], CultureInfo.InvariantCulture);
         Console.WriteLine();
         Console.WriteLine($"{records:N0} flow lines (v2, seed 1), {files} .gz files, {Environment.ProcessorCount} cores, {repeat} runs; best / median");
@@ -155,6 +156,7 @@ internal static class Harness
         Row("zcat > /dev/null", zcat, lines, "-");
         Row($"investigate ({inv[0].Values["inflater"]})", inv, lines, inv[0].Values["q1rows"]);
         Row($"investigate ({invManaged[0].Values["inflater"]})", invManaged, lines, invManaged[0].Values["q1rows"]);
+        Row("query (q1-like filter)", query, lines, query[0].Values["q1rows"]);
         if (duck.Count > 0)
         {
             Row("duckdb q1 (query only)", duck, lines, duck[0].Values["q1rows"]);
@@ -173,13 +175,15 @@ internal static class Harness
             Console.WriteLine($"duckdb setup (index + interval table, untimed above) {Median(duck, s => double.Parse(s.Values["setup"], CultureInfo.InvariantCulture)):F2} s");
         }
 
+        Ratio("query / investigate(native)", query, inv, "(one ad-hoc filter over enriched records vs the five hand-tuned questions)");
         Ratio("managed floor / zcat", floor, zcat, string.Empty);
         Ratio("native floor / zcat", nativeFloor, zcat, string.Empty);
         Ratio("investigate(native) / zcat", inv, zcat, "(all five questions vs plain decompression of the same files)");
         bool answersOk = inv.Concat(invManaged).All(s => s.Values["expected"] == "yes" && s.Values["problems"] == "no");
         bool rowsOk = duck.All(d => d.Values["q1rows"] == inv[0].Values["q1rows"]);
-        Console.WriteLine($"investigate answers (both inflaters) == expected.json: {(answersOk ? "yes" : "NO")}; duckdb Q1 row count == engine's: {(duck.Count == 0 ? "skipped" : rowsOk ? "yes" : "NO")}");
-        return answersOk && rowsOk;
+        bool queryOk = query.All(q => q.Values["q1rows"] == inv[0].Values["q1rows"] && q.Values["problems"] == "no");
+        Console.WriteLine($"investigate answers (both inflaters) == expected.json: {(answersOk ? "yes" : "NO")}; duckdb Q1 row count == engine's: {(duck.Count == 0 ? "skipped" : rowsOk ? "yes" : "NO")}; query rows == Q1 rows: {(queryOk ? "yes" : "NO")}");
+        return answersOk && rowsOk && queryOk;
     }
 
     private static void Ratio(string name, List<Sample> a, List<Sample> b, string note) =>

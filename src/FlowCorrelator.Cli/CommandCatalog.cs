@@ -19,5 +19,7 @@ internal static class CommandCatalog
         yield return Commands.GenerateCommand.Create(console);
         yield return Commands.ExportIndexCommand.Create(console);
         yield return Commands.SqlCommand.Create(console);
+        yield return Commands.QueryCommand.Create(console);
+        yield return Commands.EnrichCommand.Create(console);
     }
 }

@@ -169,7 +169,7 @@ public static class ScenarioGenerator
         return [.. byBatch.Select(l => l?.ToArray() ?? [])];
     }
 
-    private static string VpcOf(WorldModel world) =>
+    internal static string VpcOf(WorldModel world) =>
         world.Events.Where(e => e.EventName == "CreateSecurityGroup").Select(e => e.Request!["vpcId"]!.GetValue<string>()).First();
 
     /// <summary>A well-mixed per-file seed (SplitMix64 finaliser), so neighbouring files do not share random streams.</summary>

@@ -1,6 +1,7 @@
 using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
+using FlowCorrelator.Queries.AdHoc;
 
 namespace FlowCorrelator;
 
@@ -181,13 +182,26 @@ public sealed class Workspace
     /// </summary>
     public InvestigationResult Investigate(InvestigationOptions? options = null, IProgress<FileReport>? progress = null, CancellationToken cancellationToken = default)
     {
-        options ??= InvestigationOptions.Default;
-        options = options with
-        {
-            Reader = ReferenceEquals(options.Reader, ReaderOptions.Default) ? Options.Reader : options.Reader,
-            From = options.From ?? Options.Filter.From,
-            To = options.To ?? Options.Filter.To,
-        };
+        options = WithDefaults(options ?? InvestigationOptions.Default);
         return Investigations.Run(Index, Inputs.FlowLogs, options, Diagnostics, progress, cancellationToken);
     }
+
+    /// <summary>
+    /// Runs an ad-hoc <see cref="FlowQuery"/> over the flow logs in one parallel pass (enriched against the index);
+    /// file reports join <see cref="Diagnostics"/>. The window and reader options default to the workspace's, as for
+    /// <see cref="Investigate"/>.
+    /// </summary>
+    public FlowQueryResult Query(FlowQuery query, InvestigationOptions? options = null, IProgress<FileReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return query.Run(Index, Inputs.FlowLogs, WithDefaults(options ?? InvestigationOptions.Default), Diagnostics, progress, cancellationToken);
+    }
+
+    /// <summary>The workspace's reader options and window where <paramref name="options"/> leaves them at their defaults.</summary>
+    internal InvestigationOptions WithDefaults(InvestigationOptions options) => options with
+    {
+        Reader = ReferenceEquals(options.Reader, ReaderOptions.Default) ? Options.Reader : options.Reader,
+        From = options.From ?? Options.Filter.From,
+        To = options.To ?? Options.Filter.To,
+    };
 }

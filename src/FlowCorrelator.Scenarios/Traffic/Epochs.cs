@@ -43,6 +43,12 @@ internal sealed class EniView
     /// <summary>The instance's Name tag now (for the v11 instance-tag column), or "-".</summary>
     public required byte[] NameTagUtf8 { get; init; }
 
+    /// <summary>The attached instance is running now (false when none is attached).</summary>
+    public bool InstanceRunning { get; init; }
+
+    /// <summary>The attached instance's tags now (empty when none is attached); read by the enriched-record tests.</summary>
+    public IReadOnlyDictionary<string, string> InstanceTags { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Attached to a running instance that carries the question-1 tag now.</summary>
     public bool InAccessFleet { get; init; }
 
@@ -189,6 +195,8 @@ internal sealed class Timeline
                 InstanceId = eni.Instance,
                 InstanceUtf8 = Encoding.ASCII.GetBytes(eni.Instance ?? "-"),
                 NameTagUtf8 = Encoding.UTF8.GetBytes(instance is not null && instance.Tags.TryGetValue("Name", out string? name) ? name : "-"),
+                InstanceRunning = instance is { Running: true },
+                InstanceTags = instance is null ? new Dictionary<string, string>() : new Dictionary<string, string>(instance.Tags, StringComparer.Ordinal),
                 InAccessFleet = instance is not null && instance.Running && instance.Tags.TryGetValue(options.AccessTagKey, out string? v) && v == options.AccessTagValue,
                 Groups = groups,
                 GroupsKey = string.Join(',', groups),

@@ -46,7 +46,8 @@ internal sealed partial class IndexBuilder
 
                 var state = new InterfaceState(
                     d.InterfaceId, d.Exists, d.InstanceId, d.InstanceRunning, d.InstanceTags, d.Groups, groupsKey, d.Addresses, d.Prefixes,
-                    set.Rules, set.GroupOrdinals, stateCount++, attachment);
+                    set.Rules, set.GroupOrdinals, stateCount++, attachment)
+                { VpcId = eni.VpcId };
                 if (newTriple)
                 {
                     attachmentStates.Add(state);

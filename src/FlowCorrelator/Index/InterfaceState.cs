@@ -62,6 +62,12 @@ public sealed class InterfaceState
     /// <summary>Groups joined with commas (a grouping key).</summary>
     public string GroupsKey { get; }
 
+    /// <summary>
+    /// The interface's VPC when some event or snapshot stated it (an interface never changes VPC, so the last value the
+    /// evidence gave holds for the whole history); null when unknown.
+    /// </summary>
+    public string? VpcId { get; internal init; }
+
     /// <summary>Private addresses (IPv4 and IPv6).</summary>
     public ImmutableArray<IpAddr> Addresses { get; }
 

@@ -25,6 +25,8 @@ public sealed class LayeringTests
             yield return new TestCaseData("FlowCorrelator." + order[i], above.ToArray()).SetName($"Layer_{order[i]}_UsesNothingAboveIt");
         }
 
+        // Ad-hoc queries sit inside Queries: they use the enriched record, never the five questions' output or the root.
+        yield return new TestCaseData("FlowCorrelator.Queries.AdHoc", new[] { "FlowCorrelator.Reporting", "FlowCorrelator.Export" }).SetName("Layer_QueriesAdHoc_UsesNothingAboveIt");
         yield return new TestCaseData("FlowCorrelator.Reporting", new[] { "FlowCorrelator.Export" }).SetName("Layer_Reporting_DoesNotUseExport");
         yield return new TestCaseData("FlowCorrelator.Export", new[] { "FlowCorrelator.Reporting" }).SetName("Layer_Export_DoesNotUseReporting");
     }
@@ -48,7 +50,7 @@ public sealed class LayeringTests
     {
         // A new namespace must be given its place in the map (and in Layers()) before it can be used.
         string[] known = ["FlowCorrelator", "FlowCorrelator.Model", "FlowCorrelator.Ingest", "FlowCorrelator.Index",
-            "FlowCorrelator.Queries", "FlowCorrelator.Reporting", "FlowCorrelator.Export"];
+            "FlowCorrelator.Queries", "FlowCorrelator.Queries.AdHoc", "FlowCorrelator.Reporting", "FlowCorrelator.Export"];
         string[] namespaces = [.. Library.GetTypes()
             .Select(t => t.Namespace ?? "")
             .Where(n => n.Length > 0 && !n.StartsWith("System", StringComparison.Ordinal) && !n.StartsWith("Microsoft", StringComparison.Ordinal))
