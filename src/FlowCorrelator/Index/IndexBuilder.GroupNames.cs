@@ -63,6 +63,59 @@ internal sealed partial class IndexBuilder
         return null;
     }
 
+    /// <summary>The group name the current call gave instead of an id (Authorize/RevokeSecurityGroupIngress), if any.</summary>
+    private string? CallGroupName() => _event.Change switch
+    {
+        RulesAuthorized a => a.GroupName,
+        RulesRevoked r => r.GroupName,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The question-2 rows of a rule change whose group name did not resolve: the call succeeded, so the rules were
+    /// added to or removed from some group; which one the evidence cannot tell. Nothing is applied to any group's state
+    /// (a wrong guess would change questions 4 and 5); the rows say the name and carry no group id. An added rule gets
+    /// its id as usual (the response's, else <c>&lt;eventID&gt;#&lt;n&gt;</c>); a removed one by permission has none.
+    /// </summary>
+    private void UnresolvedRuleChanges(Ec2Change change)
+    {
+        switch (change)
+        {
+            case RulesAuthorized a:
+                int n = 0;
+                foreach (SecurityGroupRuleSpec spec in a.Rules)
+                {
+                    string ruleId = spec.RuleId ?? $"{_event.EventId}#{n}";
+                    n++;
+                    Unresolved(spec with { RuleId = ruleId, GroupId = string.Empty, IsEgress = a.IsEgress }, RuleChangeKind.Added, a.GroupName, definitionKnown: true);
+                }
+
+                break;
+            case RulesRevoked r:
+                foreach (string ruleId in r.RuleIds)
+                {
+                    SecurityGroupRuleSpec? stated = r.RevokedRules.FirstOrDefault(x => x.RuleId == ruleId);
+                    Unresolved(
+                        (stated ?? new SecurityGroupRuleSpec { GroupId = string.Empty, Protocol = -1 }) with { RuleId = ruleId, GroupId = string.Empty, IsEgress = r.IsEgress },
+                        RuleChangeKind.Removed,
+                        r.GroupName,
+                        definitionKnown: stated is not null);
+                }
+
+                foreach (SecurityGroupRuleSpec spec in r.Rules)
+                {
+                    Unresolved(spec with { RuleId = null, GroupId = string.Empty, IsEgress = r.IsEgress }, RuleChangeKind.Removed, r.GroupName, definitionKnown: true);
+                }
+
+                break;
+            default:
+                break;
+        }
+
+        void Unresolved(SecurityGroupRuleSpec rule, RuleChangeKind kind, string? name, bool definitionKnown) =>
+            _ruleChanges.Add(new RuleChangeRecord(_event, kind, rule, definitionKnown, DirectionKnown: true) { GroupName = name, GroupUnresolved = true });
+    }
+
     private bool InDefaultVpcOfThisCall(MutableGroup group)
     {
         if (group.DefaultVpcOf is { } scope)
