@@ -46,7 +46,7 @@ internal sealed partial class IndexBuilder
         string why = candidates.Count > 1
             ? $"several live groups named '{name}' are in a default VPC as far as the evidence shows: candidates {string.Join(", ", candidates.Select(g => g.GroupId))}"
             : sameName.Count > 0
-                ? $"no live group named '{name}' is known to be in the default VPC of this call; other live groups of that name: {string.Join(", ", sameName.Select(g => g.GroupId + (g.VpcId is null ? " (VPC unknown)" : $" ({g.VpcId})")))}"
+                ? $"no live group named '{name}' is known to be in the default VPC of this call; other live groups of that name: {string.Join(", ", sameName.Select(g => g.GroupId + (GroupVpc(g) is { } vpc ? $" ({vpc})" : " (VPC unknown)")))}"
                 : $"no live group named '{name}' is known; candidates: none";
         _problems.Add(new InputProblem(
             _event.SourceFile ?? "(no source file)",
@@ -124,10 +124,18 @@ internal sealed partial class IndexBuilder
             return Same(scope.AccountId, _event.AccountId) && Same(scope.Region, _event.Region);
         }
 
-        return group.VpcId is not null && _defaultVpcs.Contains(group.VpcId);
+        return GroupVpc(group) is { } vpc && _defaultVpcs.Contains(vpc);
 
         static bool Same(string? a, string? b) => a is null || b is null || string.Equals(a, b, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The group's VPC: as its creation, a snapshot or a Config item states it, else the VPC of an interface that held
+    /// it (a security group belongs to one VPC, and an interface can hold only groups of its own VPC). The latter places
+    /// the <c>default</c> group a launch response names (<c>groupSet</c> with <c>groupName</c> <c>default</c>) in its VPC.
+    /// </summary>
+    private string? GroupVpc(MutableGroup group) =>
+        group.VpcId ?? _interfaces.Values.Where(e => e.VpcId is not null && e.Groups.Contains(group.GroupId, StringComparer.Ordinal)).Select(e => e.VpcId).Order(StringComparer.Ordinal).FirstOrDefault();
 
     private void NoteGroupName(GroupRef g)
     {
