@@ -427,9 +427,10 @@ public sealed class ConfigItemReader
             return null;
         }
 
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double seconds) && double.IsFinite(seconds) && seconds is > 0 and < 253402300800)
+        // Decimal, not double: 1414708529.9219999 is 921 ms, which binary floating point rounds up to 922.
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out decimal seconds) && seconds is > 0 and < 253402300800)
         {
-            return DateTimeOffset.UnixEpoch.AddMilliseconds(Math.Floor(seconds * 1000));
+            return DateTimeOffset.FromUnixTimeMilliseconds((long)decimal.Floor(seconds * 1000));
         }
 
         return v.ValueKind == JsonValueKind.String &&
