@@ -129,6 +129,22 @@ public sealed class ConfigItemStateTests
         Assert.That(ws.Diagnostics.Sources.Single().Config, Is.EqualTo(2));
     }
 
+    [Test]
+    public void InstanceItem_ListsEveryAttachedInterface_AnUnlistedOneIsDetached()
+    {
+        string primary = Nic("eni-0primary", "10.0.1.5", "i-0node", "eni-attach-01", deleteOnTermination: true, "sg-0node");
+        string secondary = Nic("eni-0secondary", "10.0.1.6", "i-0node", "eni-attach-02", deleteOnTermination: false, "sg-0pods");
+        string history = File(
+            Instance("i-0node", 100, "running", ["Name=node"], ["sg-0node"], primary, secondary),
+            Instance("i-0node", 200, "running", ["Name=node"], ["sg-0node"], primary));
+        EnvironmentIndex index = Load(null, (HistoryKey("AWS::EC2::Instance"), history)).Index;
+
+        Assert.That(index.InterfaceAt("eni-0secondary", Events.T0.AddSeconds(100))!.InstanceId, Is.EqualTo("i-0node"));
+        InterfaceState after = index.InterfaceAt("eni-0secondary", Events.T0.AddSeconds(200))!;
+        Assert.That((after.Exists, after.InstanceId, after.Addresses.Single().ToString()), Is.EqualTo((true, (string?)null, "10.0.1.6")), "detached, not deleted");
+        Assert.That(index.InterfaceAt("eni-0primary", Events.T0.AddSeconds(200))!.InstanceId, Is.EqualTo("i-0node"));
+    }
+
     // ---- item 7: names resolved through Config items and snapshots ------------------------------------------------------
 
     [Test]
@@ -154,6 +170,22 @@ public sealed class ConfigItemStateTests
         Assert.That(ws.Index.IngressRulesAt("sg-0def", Events.At(20)).ToArray().Select(r => r.RuleId), Is.EqualTo(new[] { "e-late#0" }));
         Assert.That(ws.Index.IngressRulesAt("sg-0storydef", Events.At(20)).Length, Is.Zero, "the default group of another VPC is untouched");
         Assert.That(ws.Index.Problems.Single().Message, Does.Contain("e-early"));
+    }
+
+    [Test]
+    public void ByName_AfterTheDefaultVpcItemIsDeleted_NoLongerResolves()
+    {
+        string history = File(Vpc("vpc-0def", isDefault: true, 5), Group("sg-0def", "default", "vpc-0def", 5), Deleted("AWS::EC2::VPC", "vpc-0def", 30));
+        string trail = Records(
+            Rec("e-in", "AuthorizeSecurityGroupIngress", SshByName("default"), Ok, Trail(20)),
+            Rec("e-after", "AuthorizeSecurityGroupIngress", SshByName("default"), Ok, Trail(40)));
+        Workspace ws = Load(trail, (SnapshotKey(), history));
+
+        Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.EventId, r.GroupId, r.GroupUnresolved)), Is.EqualTo(new[]
+        {
+            ("e-in", (string?)"sg-0def", false),
+            ("e-after", null, true),
+        }));
     }
 
     [Test]
