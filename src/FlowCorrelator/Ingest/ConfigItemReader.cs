@@ -134,7 +134,15 @@ public sealed class ConfigItemReader
                     index++;
                     itemOffset = reader.TokenStartIndex;
                     using JsonDocument item = JsonDocument.ParseValue(ref reader);
-                    ReadItem(item.RootElement, index, itemOffset, path, report, onEvent);
+                    try
+                    {
+                        ReadItem(item.RootElement, index, itemOffset, path, report, onEvent);
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        // A string that is not valid UTF-8 (JsonElement.GetString cannot transcode it): this item only.
+                        Problem(report, itemOffset, ProblemReason.InvalidEncoding, $"configurationItems[{index}]: {ex.Message} (the item was not used)");
+                    }
                 }
             }
 
