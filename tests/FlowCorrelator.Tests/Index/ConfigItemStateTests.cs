@@ -101,6 +101,19 @@ public sealed class ConfigItemStateTests
     }
 
     [Test]
+    public void GroupItems_Question4_UnknownWhenNeverAttached_NotListedOnceAnInterfaceItemHoldsIt()
+    {
+        string history = File(
+            Group("sg-0idle", "idle", "vpc-0story", 10, ConfigItems.Tcp(3389, 3389, "0.0.0.0/0")),
+            Group("sg-0used", "used", "vpc-0story", 10, ConfigItems.Tcp(443, 443, "0.0.0.0/0")),
+            NicItem("eni-0x", 20, "10.0.4.4", null, "sg-0used"));
+        EnvironmentIndex index = Load(null, (SnapshotKey(), history)).Index;
+
+        UnusedGroup idle = Investigations.UnusedGroups(index).Single();
+        Assert.That((idle.GroupId, idle.GroupName, idle.Status.ToWireName(), idle.IngressRuleIds.Single()), Is.EqualTo(("sg-0idle", "idle", "unknown", "config:sg-0idle#0")));
+    }
+
+    [Test]
     public void SameSecond_ItemAppliesAfterTheCallsOfItsSecond_AndTheNextCallAppliesOnTopOfIt()
     {
         // The item captured in second 50 does not list the rule authorized in second 50: the item holds (Config captures
