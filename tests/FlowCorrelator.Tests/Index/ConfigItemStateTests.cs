@@ -56,6 +56,21 @@ public sealed class ConfigItemStateTests
     }
 
     [Test]
+    public void Question1_FleetTaggedOnlyInConfigItems_CountsRecordsFromTheCaptureTimeOn()
+    {
+        string web = Nic("eni-0pay", "10.0.1.5", "i-0pay", "eni-attach-0p", deleteOnTermination: true, "sg-0web");
+        EnvironmentIndex index = Load(null, (HistoryKey("AWS::EC2::Instance"), File(Instance("i-0pay", 100, "running", ["Name=payment"], ["sg-0web"], web)))).Index;
+        FlowRecord[] records =
+        [
+            Events.Flow("eni-0pay", "198.51.100.9", "10.0.1.5", 22, 99),
+            Events.Flow("eni-0pay", "198.51.100.9", "10.0.1.5", 22, 100),
+            Events.Flow("eni-0pay", "198.51.100.9", "10.0.1.5", 22, 160),
+        ];
+        AccessAttempt row = Queries.BothPaths.FleetAccess(index, records, new AccessQuery { TagKey = "Name", TagValue = "payment", Port = 22 }).Single();
+        Assert.That((row.InstanceId, row.InterfaceId, row.Accepted, row.FirstSeen), Is.EqualTo(("i-0pay", "eni-0pay", 2L, Events.T0.AddSeconds(100))), "the record before the capture time is not the fleet's");
+    }
+
+    [Test]
     public void NetworkInterfaceItems_GroupsAddressesAttachment_AndDeletion()
     {
         string history = File(
