@@ -150,6 +150,10 @@ internal static class Expectations
             EventName = e.EventName,
             Change = change,
             GroupId = r.GroupId,
+
+            // The name the call gave instead of a group id: the world's own request (every call the world makes by
+            // name resolves, since it creates that group without vpcId, so no row is unresolved).
+            GroupName = e.Request?["groupId"] is null ? e.Request?["groupName"]?.GetValue<string>() : null,
             RuleId = r.RuleId,
             Direction = r.Egress ? "egress" : "ingress",
             Protocol = Perm.ProtocolText(r.Protocol),

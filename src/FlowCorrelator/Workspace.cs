@@ -117,6 +117,9 @@ public sealed class Workspace
         // Snapshots seed the state before the trail: the index applies them first, valid from the beginning.
         events.AddRange(new SnapshotReader(options.Reader).ReadAll(inputs.Snapshots, DateTimeOffset.UnixEpoch, diagnostics, cancellationToken));
 
+        // AWS Config items state a resource at their capture time: the index orders them with the trail.
+        events.AddRange(new ConfigItemReader(options.Reader).ReadAll(inputs.Config, diagnostics, cancellationToken));
+
         foreach (LogInput digest in inputs.Digests)
         {
             diagnostics.Add(FileReport.Skipped(digest.Name, LogFileKind.CloudTrailDigest, "CloudTrail digest file (integrity validation), skipped"));

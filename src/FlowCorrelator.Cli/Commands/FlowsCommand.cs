@@ -53,7 +53,7 @@ internal static class FlowsCommand
 
     /// <summary>
     /// Files classified as something else are named, not parsed line by line: unknown ones as problems (the user
-    /// pointed at them), CloudTrail, snapshots and digests as skipped (this command reads flow logs only).
+    /// pointed at them), CloudTrail, snapshots, AWS Config files and digests as skipped (this command reads flow logs only).
     /// </summary>
     private static void ReportNotRead(ClassifiedInputs classified, IngestDiagnostics diagnostics)
     {
@@ -62,7 +62,7 @@ internal static class FlowsCommand
             diagnostics.Add(FileReport.Unknown(unknown.Name));
         }
 
-        foreach ((IReadOnlyList<LogInput> list, LogFileKind kind) in new[] { (classified.CloudTrail, LogFileKind.CloudTrail), (classified.Snapshots, LogFileKind.Snapshot), (classified.Digests, LogFileKind.CloudTrailDigest) })
+        foreach ((IReadOnlyList<LogInput> list, LogFileKind kind) in new[] { (classified.CloudTrail, LogFileKind.CloudTrail), (classified.Snapshots, LogFileKind.Snapshot), (classified.Config, LogFileKind.AwsConfig), (classified.Digests, LogFileKind.CloudTrailDigest) })
         {
             foreach (LogInput input in list)
             {

@@ -87,7 +87,7 @@ internal static class InvestigateCommand
         ClassifiedInputs classified = sources.Classify(parse, reader, cancellationToken);
         if (console.ShowProgress)
         {
-            console.Error.WriteLine($"{classified.FlowLogs.Count} flow-log files, {classified.CloudTrail.Count} CloudTrail files, {classified.Snapshots.Count} snapshots");
+            console.Error.WriteLine($"{classified.FlowLogs.Count} flow-log files, {classified.CloudTrail.Count} CloudTrail files, {classified.Snapshots.Count} snapshots, {classified.Config.Count} AWS Config files");
         }
 
         Workspace workspace = Workspace.Load(classified, sources.WorkspaceOptions(parse, reader), cancellationToken);
@@ -218,6 +218,12 @@ internal static class InvestigateCommand
         _ => ".txt",
     };
 
+    private static string ConfigRead(IReadOnlyList<FileReport> files)
+    {
+        int config = files.Count(f => f.Kind == LogFileKind.AwsConfig);
+        return config == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" and {config} AWS Config files ({files.Where(f => f.Kind == LogFileKind.AwsConfig).Sum(f => f.Records):N0} configuration items)");
+    }
+
     internal static void WriteSummary(TextWriter output, Workspace workspace, IReadOnlyList<EvidenceGap> gaps)
     {
         IReadOnlyList<FileReport> files = workspace.Diagnostics.Files;
@@ -225,7 +231,7 @@ internal static class InvestigateCommand
         long records = files.Where(f => f.Kind == LogFileKind.FlowLog).Sum(f => f.Records);
         var stats = workspace.TrailStatistics;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Read {flowFiles} flow-log files ({records:N0} records, {files.Sum(f => f.NoData):N0} NODATA, {files.Sum(f => f.SkipData):N0} SKIPDATA) and {files.Count(f => f.Kind == LogFileKind.CloudTrail)} CloudTrail files ({stats.EventsRead:N0} events: {stats.Applied:N0} used, {stats.Failed:N0} failed calls, {stats.Ignored:N0} other, {stats.Duplicates:N0} duplicates)."));
+            $"Read {flowFiles} flow-log files ({records:N0} records, {files.Sum(f => f.NoData):N0} NODATA, {files.Sum(f => f.SkipData):N0} SKIPDATA) and {files.Count(f => f.Kind == LogFileKind.CloudTrail)} CloudTrail files ({stats.EventsRead:N0} events: {stats.Applied:N0} used, {stats.Failed:N0} failed calls, {stats.Ignored:N0} other, {stats.Duplicates:N0} duplicates){ConfigRead(files)}."));
         if (SourceOptions.InflaterLine(files) is { } inflater)
         {
             output.WriteLine(inflater);

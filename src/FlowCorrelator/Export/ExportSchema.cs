@@ -114,9 +114,10 @@ public static class ExportSchema
     /// <summary>Question 2 as CloudTrail answers it, in event order.</summary>
     public static ExportTable RuleChanges { get; } = Table(
         "rule_changes",
-        L("seq"), T("event_time"), S("event_id"), S("event_name"), S("change"), S("group_id"), S("rule_id", nullable: true), S("direction"), S("protocol"),
+        L("seq"), T("event_time"), S("event_id"), S("event_name"), S("change"), S("group_id", nullable: true), S("rule_id", nullable: true), S("direction"), S("protocol"),
         I("from_port", nullable: true), I("to_port", nullable: true), S("cidr", nullable: true), S("referenced_group_id", nullable: true),
-        S("prefix_list_id", nullable: true), S("actor", nullable: true), S("source_ip", nullable: true), B("opens_to_world"), S("risks"));
+        S("prefix_list_id", nullable: true), S("actor", nullable: true), S("source_ip", nullable: true), B("opens_to_world"), S("risks"),
+        S("group_name", nullable: true), B("group_unresolved"));
 
     /// <summary>Question 3 as CloudTrail answers it, in event order.</summary>
     public static ExportTable GroupAttachments { get; } = Table(

@@ -106,7 +106,7 @@ public static class IndexExporter
         yield return (ExportSchema.RuleChanges, [.. Investigations.RuleChanges(index).Select((c, i) => new object?[]
         {
             (long)i, c.Time.UtcDateTime, c.EventId, c.EventName, c.Change.ToWireName(), c.GroupId, c.RuleId, c.Direction, c.Protocol, c.FromPort, c.ToPort,
-            c.Cidr, c.ReferencedGroupId, c.PrefixListId, c.Actor, c.SourceIp, c.OpensToWorld, string.Join(',', c.Risks),
+            c.Cidr, c.ReferencedGroupId, c.PrefixListId, c.Actor, c.SourceIp, c.OpensToWorld, string.Join(',', c.Risks), c.GroupName, c.GroupUnresolved,
         })]);
         yield return (ExportSchema.GroupAttachments, [.. Investigations.GroupAttachments(index).Select((a, i) => new object?[]
         {

@@ -206,7 +206,7 @@ public static class InvestigationSql
 
     private static string RuleChanges(SqlOptions o) =>
         "SELECT event_time, event_id, event_name, change, group_id, rule_id, direction, protocol, from_port, to_port, cidr,\n" +
-        "       referenced_group_id, prefix_list_id, actor, source_ip, opens_to_world, risks\n" +
+        "       referenced_group_id, prefix_list_id, actor, source_ip, opens_to_world, risks, group_name, group_unresolved\n" +
         "FROM rule_changes" + TimeWindow(o, "event_time") + "\nORDER BY seq";
 
     private static string GroupAttachments(SqlOptions o) =>

@@ -33,7 +33,17 @@ public enum RuleChangeKind
 /// </param>
 /// <param name="DefinitionKnown">False for a revoke by rule id of a rule the evidence never saw.</param>
 /// <param name="DirectionKnown">False for a ModifySecurityGroupRules of a rule whose direction no event has stated.</param>
-internal sealed record RuleChangeRecord(CloudTrailEvent Event, RuleChangeKind Kind, SecurityGroupRuleSpec Rule, bool DefinitionKnown, bool DirectionKnown);
+internal sealed record RuleChangeRecord(CloudTrailEvent Event, RuleChangeKind Kind, SecurityGroupRuleSpec Rule, bool DefinitionKnown, bool DirectionKnown)
+{
+    /// <summary>The group name the call gave instead of a group id (request <c>groupName</c>), if it did.</summary>
+    public string? GroupName { get; init; }
+
+    /// <summary>
+    /// True when the call named its group only by name and the evidence cannot tell which group that was: nothing was
+    /// applied, and the rule's group id is empty (docs/semantics.md, "Which group a call changed").
+    /// </summary>
+    public bool GroupUnresolved { get; init; }
+}
 
 /// <summary>
 /// A group set replaced by a successful event after launch (ModifyNetworkInterfaceAttribute, or

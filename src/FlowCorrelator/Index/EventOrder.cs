@@ -35,7 +35,7 @@ internal static class EventOrder
         return new OrderedEvents(unique, duplicates);
     }
 
-    /// <summary>Order of kinds of change within one second: create, then attach/modify/tag, then remove.</summary>
+    /// <summary>Order of kinds of change within one second: create, then attach/modify/tag, then remove, then AWS Config items.</summary>
     /// <remarks>
     /// CloudTrail times have one-second resolution, so causally related calls often share a second, and event ids are
     /// random: within a second, what creates applies before what changes, before what removes.
@@ -56,6 +56,9 @@ internal static class EventOrder
         TagsDeleted or RulesRevoked or PrivateIpsChanged or NetworkInterfaceDetached or AutoScalingTagsChanged
             or InstancesStateChanged { Kind: InstanceStateChange.Stopped } => 3,
         InstancesStateChanged or NetworkInterfaceDeleted or SecurityGroupDeleted or LaunchTemplateDeleted or AutoScalingGroupDeleted => 4,
+
+        // A Config item records the state its second's calls left (Config captures after the change it records).
+        ConfigurationItemRecorded => 5,
         _ => 2,
     };
 

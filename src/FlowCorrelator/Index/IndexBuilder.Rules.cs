@@ -50,6 +50,7 @@ internal sealed partial class IndexBuilder
         if (groupId is null)
         {
             _notApplied = true;
+            UnresolvedRuleChanges(c);
             return;
         }
 
@@ -71,6 +72,7 @@ internal sealed partial class IndexBuilder
         if (groupId is null)
         {
             _notApplied = true;
+            UnresolvedRuleChanges(c);
             return;
         }
 
@@ -239,7 +241,7 @@ internal sealed partial class IndexBuilder
         // A snapshot is state, not a change.
         if (_event.Change is not BaselineSnapshot)
         {
-            _ruleChanges.Add(new RuleChangeRecord(_event, kind, def, definitionKnown, directionKnown));
+            _ruleChanges.Add(new RuleChangeRecord(_event, kind, def, definitionKnown, directionKnown) { GroupName = CallGroupName() });
         }
     }
 

@@ -11,7 +11,8 @@ namespace FlowCorrelator.Index;
 /// <remarks>
 /// This file holds the replay loop (in <see cref="EventOrder"/>) and the state plumbing; each kind of change has its
 /// own part: IndexBuilder.Interfaces.cs (instances and interfaces), .Rules.cs (groups and rules), .GroupNames.cs
-/// (name resolution), .Tags.cs (tags and snapshots), .History.cs (timeline text), .Freeze.cs (the read-only index).
+/// (name resolution), .Tags.cs (tags and snapshots), .Config.cs (AWS Config items), .History.cs (timeline text),
+/// .Freeze.cs (the read-only index).
 /// </remarks>
 internal sealed partial class IndexBuilder
 {
@@ -46,8 +47,12 @@ internal sealed partial class IndexBuilder
 
     public EnvironmentIndex Build(IEnumerable<CloudTrailEvent> events)
     {
-        OrderedEvents ordered = EventOrder.Arrange(events);
+        List<CloudTrailEvent> all = [.. events];
+        OrderedEvents ordered = EventOrder.Arrange(all);
         List<CloudTrailEvent> unique = ordered.Events;
+
+        // AWS Config items are not CloudTrail events: they stay out of the trail's counts (their files count them).
+        long configGiven = all.Count(IsConfigItem), configKept = unique.Count(IsConfigItem);
         long applied = 0, failed = 0, ignored = 0;
         foreach (CloudTrailEvent e in unique)
         {
@@ -68,6 +73,11 @@ internal sealed partial class IndexBuilder
             _notApplied = false;
             Apply(e.Change);
             Flush();
+            if (e.Change is ConfigurationItemRecorded)
+            {
+                continue;
+            }
+
             if (_notApplied)
             {
                 ignored++;
@@ -78,8 +88,9 @@ internal sealed partial class IndexBuilder
             }
         }
 
-        var real = unique.Where(e => e.Change is not BaselineSnapshot).ToList();
-        var stats = new IndexStatistics(unique.Count + ordered.Duplicates, ordered.Duplicates, applied, failed, ignored,
+        var real = unique.Where(e => e.Change is not (BaselineSnapshot or ConfigurationItemRecorded)).ToList();
+        long duplicates = ordered.Duplicates - (configGiven - configKept);
+        var stats = new IndexStatistics(unique.Count - configKept + duplicates, duplicates, applied, failed, ignored,
             real.Count == 0 ? null : real.Min(e => e.Time), real.Count == 0 ? null : real.Max(e => e.Time));
         return Freeze(stats);
     }
@@ -113,9 +124,12 @@ internal sealed partial class IndexBuilder
             case AutoScalingGroupChanged c: ChangeAutoScalingGroup(c); break;
             case AutoScalingTagsChanged c: ChangeAutoScalingTags(c); break;
             case AutoScalingGroupDeleted c: DeleteAutoScalingGroup(c); break;
+            case ConfigurationItemRecorded c: ApplyConfigItem(c); break;
             default: break;
         }
     }
+
+    private static bool IsConfigItem(CloudTrailEvent e) => e.Change is ConfigurationItemRecorded;
 
     // ---- state plumbing -------------------------------------------------------------------------------------------
 

@@ -20,6 +20,9 @@ public enum LogFileKind
 
     /// <summary>An <c>aws ec2 describe-*</c> JSON snapshot.</summary>
     Snapshot,
+
+    /// <summary>An AWS Config file of configuration items (ConfigHistory, ConfigSnapshot, <c>get-resource-config-history</c> output).</summary>
+    AwsConfig,
 }
 
 /// <summary>Why a line, record or file could not be (fully) read.</summary>

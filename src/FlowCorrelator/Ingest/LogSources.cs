@@ -46,7 +46,10 @@ public sealed record ClassifiedInputs(
     /// </summary>
     public IReadOnlyList<SourceContents> Sources { get; init; } = [];
 
-    /// <summary>The sources that gave no flow-log, CloudTrail or snapshot file.</summary>
+    /// <summary>AWS Config files of configuration items (ConfigHistory, ConfigSnapshot, <c>get-resource-config-history</c> output).</summary>
+    public IReadOnlyList<LogInput> Config { get; init; } = [];
+
+    /// <summary>The sources that gave no flow-log, CloudTrail, snapshot or AWS Config file.</summary>
     public IReadOnlyList<SourceContents> EmptySources => [.. Sources.Where(s => !s.HasData)];
 }
 
@@ -210,6 +213,7 @@ public static class LogSources
         var snapshots = new List<LogInput>();
         var digests = new List<LogInput>();
         var unknown = new List<LogInput>();
+        var config = new List<LogInput>();
         foreach (LogInput input in inputs)
         {
             switch (Classify(input, options, cancellationToken))
@@ -218,11 +222,12 @@ public static class LogSources
                 case LogFileKind.CloudTrail: trails.Add(input); break;
                 case LogFileKind.Snapshot: snapshots.Add(input); break;
                 case LogFileKind.CloudTrailDigest: digests.Add(input); break;
+                case LogFileKind.AwsConfig: config.Add(input); break;
                 default: unknown.Add(input); break;
             }
         }
 
-        return new ClassifiedInputs(flows, trails, snapshots, digests, unknown);
+        return new ClassifiedInputs(flows, trails, snapshots, digests, unknown) { Config = config };
     }
 
     /// <summary>
@@ -239,8 +244,9 @@ public static class LogSources
         Mark(kinds, classified.Snapshots, LogFileKind.Snapshot);
         Mark(kinds, classified.Digests, LogFileKind.CloudTrailDigest);
         Mark(kinds, classified.Unknown, LogFileKind.Unknown);
+        Mark(kinds, classified.Config, LogFileKind.AwsConfig);
         var contents = new List<SourceContents>(sources.Count);
-        Span<int> counts = stackalloc int[5];
+        Span<int> counts = stackalloc int[6];
         foreach (ExpandedSource source in sources)
         {
             counts.Clear();
@@ -256,7 +262,10 @@ public static class LogSources
                 Snapshots: counts[(int)LogFileKind.Snapshot],
                 Digests: counts[(int)LogFileKind.CloudTrailDigest],
                 Unknown: counts[(int)LogFileKind.Unknown],
-                SideFiles: source.SideFiles));
+                SideFiles: source.SideFiles)
+            {
+                Config = counts[(int)LogFileKind.AwsConfig],
+            });
         }
 
         return classified with { Sources = contents };
@@ -300,6 +309,11 @@ public static class LogSources
         if (name.Contains("_CloudTrail_", StringComparison.Ordinal))
         {
             return LogFileKind.CloudTrail;
+        }
+
+        if (IsConfigName(name))
+        {
+            return LogFileKind.AwsConfig;
         }
 
         return Sniff(input, options, cancellationToken);
@@ -369,6 +383,12 @@ public static class LogSources
                 return LogFileKind.CloudTrailDigest;
             }
 
+            // AWS Config: its files lead with fileVersion or configurationItems (get-resource-config-history output).
+            if (Contains(span, "\"configurationItems\"") || (Contains(span, "\"fileVersion\"") && Contains(span, "\"configurationItem")))
+            {
+                return LogFileKind.AwsConfig;
+            }
+
             if (Contains(span, "\"Reservations\"") || Contains(span, "\"NetworkInterfaces\"") || Contains(span, "\"SecurityGroups\"") || Contains(span, "\"SecurityGroupRules\"") || Contains(span, "\"Vpcs\"") ||
                 Contains(span, "\"LaunchTemplateVersions\"") || Contains(span, "\"LaunchTemplates\"") || Contains(span, "\"AutoScalingGroups\""))
             {
@@ -379,6 +399,17 @@ public static class LogSources
         }
 
         return IsForcedFlowLog(input, options) || IsFlowLogText(span, wholeFile: n < head.Length) ? LogFileKind.FlowLog : LogFileKind.Unknown;
+    }
+
+    /// <summary>
+    /// Whether a name follows AWS Config's S3 key layout: <c>…/Config/&lt;region&gt;/…/ConfigHistory/&lt;account&gt;_Config_&lt;region&gt;_ConfigHistory_…</c>
+    /// and the same with <c>ConfigSnapshot</c> (docs/formats.md D.1).
+    /// </summary>
+    private static bool IsConfigName(string name)
+    {
+        string file = name[(name.LastIndexOf('/') + 1)..];
+        return file.Contains("_Config_", StringComparison.Ordinal) &&
+            (file.Contains("_ConfigHistory_", StringComparison.Ordinal) || file.Contains("_ConfigSnapshot_", StringComparison.Ordinal));
     }
 
     /// <summary>Whether the user gave the layout of a header-less file (<c>--flow-format</c>, or <c>X.format.txt</c> beside it).</summary>

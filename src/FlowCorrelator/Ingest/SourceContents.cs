@@ -41,13 +41,16 @@ public sealed record ExpandedSource(string Location, SourceKind Kind, IReadOnlyL
 public sealed record SourceContents(string Location, SourceKind Kind, int FlowLogs, int CloudTrail, int Snapshots, int Digests, int Unknown, int SideFiles)
 {
     /// <summary>What every reading command looks for, in the words of the error message.</summary>
-    public const string LookedFor = "VPC flow-log files (text with a header or flow-log lines, or Parquet), CloudTrail JSON files and describe-* JSON snapshots, plain or gzip";
+    public const string LookedFor = "VPC flow-log files (text with a header or flow-log lines, or Parquet), CloudTrail JSON files, describe-* JSON snapshots and AWS Config files (ConfigHistory, ConfigSnapshot), plain or gzip";
 
-    /// <summary>True when the source gave at least one flow-log, CloudTrail or snapshot file.</summary>
-    public bool HasData => FlowLogs + CloudTrail + Snapshots > 0;
+    /// <summary>AWS Config files (ConfigHistory, ConfigSnapshot, <c>get-resource-config-history</c> output).</summary>
+    public int Config { get; init; }
+
+    /// <summary>True when the source gave at least one flow-log, CloudTrail, snapshot or AWS Config file.</summary>
+    public bool HasData => FlowLogs + CloudTrail + Snapshots + Config > 0;
 
     /// <summary>Every file the source listed, including skipped ones.</summary>
-    public int Files => FlowLogs + CloudTrail + Snapshots + Digests + Unknown + SideFiles;
+    public int Files => FlowLogs + CloudTrail + Snapshots + Config + Digests + Unknown + SideFiles;
 
     /// <summary>One line for an empty source: where, and what was found instead of logs.</summary>
     public string Describe()

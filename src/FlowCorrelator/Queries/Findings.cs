@@ -56,8 +56,20 @@ public sealed record RuleChange
     /// <summary>What happened to the rule: <c>added</c>, <c>removed</c> or <c>modified</c>.</summary>
     public required RuleChangeKind Change { get; init; }
 
-    /// <summary>Group.</summary>
-    public required string GroupId { get; init; }
+    /// <summary>Group; null only when <see cref="GroupUnresolved"/>.</summary>
+    public string? GroupId { get; init; }
+
+    /// <summary>
+    /// The group name the call named the group by instead of its id (the request's <c>groupName</c>); null when the
+    /// call gave <c>groupId</c>.
+    /// </summary>
+    public string? GroupName { get; init; }
+
+    /// <summary>
+    /// True when the call named the group only by <see cref="GroupName"/> and the evidence does not tell which group that
+    /// was (none or several candidates): <see cref="GroupId"/> is null and the rule was applied to no group's state.
+    /// </summary>
+    public bool GroupUnresolved { get; init; }
 
     /// <summary>Rule id, when known.</summary>
     public string? RuleId { get; init; }

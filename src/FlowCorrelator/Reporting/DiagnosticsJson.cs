@@ -29,6 +29,8 @@ public static class DiagnosticsJson
         writer.WriteNumber("cloudTrailFiles", files.Count(f => f.Kind == LogFileKind.CloudTrail));
         writer.WriteNumber("cloudTrailRecords", files.Where(f => f.Kind == LogFileKind.CloudTrail).Sum(f => f.Records));
         writer.WriteNumber("snapshotFiles", files.Count(f => f.Kind == LogFileKind.Snapshot));
+        writer.WriteNumber("configFiles", files.Count(f => f.Kind == LogFileKind.AwsConfig));
+        writer.WriteNumber("configItems", files.Where(f => f.Kind == LogFileKind.AwsConfig).Sum(f => f.Records));
         writer.WriteNumber("digestFilesSkipped", files.Count(f => f.Kind == LogFileKind.CloudTrailDigest));
         writer.WriteNumber("unknownFiles", files.Count(f => f.Kind == LogFileKind.Unknown));
         if (extra is not null)
@@ -88,6 +90,7 @@ public static class DiagnosticsJson
             writer.WriteNumber("flowFiles", s.FlowLogs);
             writer.WriteNumber("cloudTrailFiles", s.CloudTrail);
             writer.WriteNumber("snapshotFiles", s.Snapshots);
+            writer.WriteNumber("configFiles", s.Config);
             writer.WriteNumber("digestFiles", s.Digests);
             writer.WriteNumber("unknownFiles", s.Unknown);
             writer.WriteNumber("sideFilesSkipped", s.SideFiles);
@@ -184,6 +187,7 @@ public static class DiagnosticsJson
         LogFileKind.CloudTrail => "cloudtrail",
         LogFileKind.CloudTrailDigest => "digest",
         LogFileKind.Snapshot => "snapshot",
+        LogFileKind.AwsConfig => "awsconfig",
         _ => "unknown",
     };
 }

@@ -45,7 +45,8 @@ public static class EvidenceGaps
         ArgumentNullException.ThrowIfNull(questions);
         var gaps = new List<EvidenceGap>(2);
         long trailEvents = diagnostics.Sum(LogFileKind.CloudTrail, f => f.Records);
-        long snapshotRecords = diagnostics.Sum(LogFileKind.Snapshot, f => f.Records);
+        // AWS Config items give state as snapshots do (at their capture time): not the calls that changed it.
+        long snapshotRecords = diagnostics.Sum(LogFileKind.Snapshot, f => f.Records) + diagnostics.Sum(LogFileKind.AwsConfig, f => f.Records);
         if (trailEvents == 0)
         {
             Question[] affected = [.. questions.Where(q => snapshotRecords == 0 || s_needChanges.Contains(q)).Order()];

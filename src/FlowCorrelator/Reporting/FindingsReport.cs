@@ -231,9 +231,9 @@ public static class FindingsReport
                     [.. result.AccessAttempts.Select(a => new string?[] { a.InstanceId, a.InterfaceId, Join(a.SecurityGroups), a.SrcAddr, N(a.Accepted), N(a.Rejected), N(a.Packets), N(a.Bytes), T(a.FirstSeen), T(a.LastSeen), a.Scanner ? "yes" : "no" })]);
             case Question.RuleChanges:
                 return (
-                    ["time", "eventName", "change", "groupId", "ruleId", "direction", "protocol", "ports", "peer", "opensToWorld", "risks", "actor", "sourceIp", "eventId"],
-                    new bool[14],
-                    [.. result.RuleChanges.Select(r => new string?[] { T(r.Time), r.EventName, r.Change.ToWireName(), r.GroupId, r.RuleId, r.Direction, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId, r.OpensToWorld ? "yes" : "no", Join(r.Risks), r.Actor, r.SourceIp, r.EventId })]);
+                    ["time", "eventName", "change", "groupId", "groupName", "ruleId", "direction", "protocol", "ports", "peer", "opensToWorld", "risks", "actor", "sourceIp", "eventId"],
+                    new bool[15],
+                    [.. result.RuleChanges.Select(r => new string?[] { T(r.Time), r.EventName, r.Change.ToWireName(), r.GroupId ?? (r.GroupUnresolved ? "(unresolved)" : null), r.GroupName, r.RuleId, r.Direction, r.Protocol, Ports(r.FromPort, r.ToPort), r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId, r.OpensToWorld ? "yes" : "no", Join(r.Risks), r.Actor, r.SourceIp, r.EventId })]);
             case Question.GroupAttachments:
                 return (
                     ["time", "eventName", "interfaceId", "instanceId", "groupsBefore", "groupsAfter", "added", "removed", "actor", "eventId"],

@@ -87,6 +87,12 @@ public static partial class HtmlReport
             read.Append(CultureInfo.InvariantCulture, $" and {Plural(snapshots, "snapshot", "snapshots")}");
         }
 
+        int config = files.Count(f => f.Kind == LogFileKind.AwsConfig);
+        if (config > 0)
+        {
+            read.Append(CultureInfo.InvariantCulture, $" and {Plural(config, "AWS Config file", "AWS Config files")} ({Plural(files.Where(f => f.Kind == LogFileKind.AwsConfig).Sum(f => f.Records), "item", "items")})");
+        }
+
         foreach (EvidenceGap gap in input.Gaps)
         {
             page.Append("<div class=\"status problem\"><strong>Missing evidence:</strong> ").Append(HtmlText.Escape(gap.Message)).Append("</div>\n");
@@ -155,7 +161,7 @@ public static partial class HtmlReport
             }
 
             page.Append(c.Change == RuleChangeKind.Modified ? " changed" : " added").Append(" ingress rule <code>").Append(HtmlText.Escape(c.RuleId ?? "(no id)")).Append("</code> on ")
-                .Append(Group(input, c.GroupId)).Append(": ").Append(HtmlText.Escape(RuleText(c.Protocol, c.FromPort, c.ToPort, c.Cidr ?? c.ReferencedGroupId ?? c.PrefixListId))).Append(' ');
+                .Append(c.GroupId is null ? "a group named <code>" + HtmlText.Escape(c.GroupName ?? "?") + "</code> that the evidence cannot identify" : Group(input, c.GroupId)).Append(": ").Append(HtmlText.Escape(RuleText(c.Protocol, c.FromPort, c.ToPort, c.Cidr ?? c.ReferencedGroupId ?? c.PrefixListId))).Append(' ');
             foreach (string risk in c.Risks)
             {
                 page.Append("<span class=\"badge risk\">").Append(HtmlText.Escape(risk)).Append("</span>");
@@ -208,9 +214,9 @@ public static partial class HtmlReport
         InvestigationResult r = input.Result;
         (HashSet<string> groups, HashSet<string> interfaces, HashSet<string> instances) = Fleet(r);
         var markers = new List<ChartMarker>();
-        foreach (RuleChange c in r.RuleChanges.Where(c => groups.Contains(c.GroupId)))
+        foreach (RuleChange c in r.RuleChanges.Where(c => c.GroupId is not null && groups.Contains(c.GroupId)))
         {
-            string label = $"{Time(c.Time)} · {c.EventName}: {c.Change.ToWireName()} {c.Direction} rule {c.RuleId ?? "(no id)"} on {c.GroupId}{(input.GroupNames.TryGetValue(c.GroupId, out string? name) ? $" ({name})" : string.Empty)}: {RuleText(c.Protocol, c.FromPort, c.ToPort, c.Cidr ?? c.ReferencedGroupId ?? c.PrefixListId)}{(c.Risks.IsEmpty ? string.Empty : " · " + string.Join(' ', c.Risks))} · by {c.Actor ?? "?"}{(c.SourceIp is null ? string.Empty : $" from {c.SourceIp}")}";
+            string label = $"{Time(c.Time)} · {c.EventName}: {c.Change.ToWireName()} {c.Direction} rule {c.RuleId ?? "(no id)"} on {c.GroupId}{(input.GroupNames.TryGetValue(c.GroupId!, out string? name) ? $" ({name})" : string.Empty)}: {RuleText(c.Protocol, c.FromPort, c.ToPort, c.Cidr ?? c.ReferencedGroupId ?? c.PrefixListId)}{(c.Risks.IsEmpty ? string.Empty : " · " + string.Join(' ', c.Risks))} · by {c.Actor ?? "?"}{(c.SourceIp is null ? string.Empty : $" from {c.SourceIp}")}";
             markers.Add(new ChartMarker(c.Time, ChartMarkerKind.RuleChange, label, c.Change != RuleChangeKind.Removed && c.Direction == "ingress" && !c.Risks.IsEmpty));
         }
 

@@ -27,7 +27,7 @@ public sealed class InvestigateCommandTests
         JsonElement root = doc.RootElement;
         Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "query", "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage", "diagnostics" }));
         AssertFields(root, "accessAttempts", "instanceId", "interfaceId", "securityGroups", "srcAddr", "accepted", "rejected", "packets", "bytes", "firstSeen", "lastSeen");
-        AssertFields(root, "ruleChanges", "time", "eventId", "eventName", "groupId", "ruleId", "direction", "protocol", "fromPort", "toPort", "cidr", "referencedGroupId", "actor", "sourceIp", "opensToWorld", "risks");
+        AssertFields(root, "ruleChanges", "time", "eventId", "eventName", "groupId", "groupName", "groupUnresolved", "ruleId", "direction", "protocol", "fromPort", "toPort", "cidr", "referencedGroupId", "actor", "sourceIp", "opensToWorld", "risks");
         AssertFields(root, "groupAttachments", "time", "eventId", "interfaceId", "instanceId", "groupsBefore", "groupsAfter", "added", "removed", "actor");
         AssertFields(root, "unusedGroups", "groupId", "groupName", "status", "ingressRuleIds");
         AssertFields(root, "ruleUsage", "ruleId", "groupId", "protocol", "fromPort", "toPort", "cidr", "referencedGroupId", "status", "hits", "scannerHits", "distinctSources", "firstUsed", "lastUsed");

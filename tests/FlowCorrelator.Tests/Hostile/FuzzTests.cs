@@ -119,6 +119,43 @@ public sealed class FuzzTests
         TestContext.Out.WriteLine($"CloudTrailReader fuzz: {runs} executions in {clock.ElapsedMilliseconds} ms");
     }
 
+    /// <summary>
+    /// AWS Config files: no exception escapes; every problem is counted once; an item makes at most one event and only
+    /// a counted item makes one; the unmutated file reads clean with one event per item.
+    /// </summary>
+    [Test]
+    public void ConfigItemReader_MutatedJson_NeverThrowsAndCountsConsistently()
+    {
+        var reader = new ConfigItemReader(Options);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(600).WithQuietOnSuccess(true), Prop.ForAll(Seeds(), seed =>
+        {
+            var rnd = new Random(seed);
+            int n = rnd.Next(0, 6);
+            string[] items = [.. Enumerable.Range(0, n).Select(i => rnd.Next(3) switch
+            {
+                0 => TestData.ConfigItems.NicItem($"eni-0{i}", i, $"10.0.0.{i}", rnd.Next(2) == 0 ? null : "i-0a", "sg-0a"),
+                1 => TestData.ConfigItems.Group($"sg-0{i}", "web", "vpc-0a", i, TestData.ConfigItems.Tcp(22, 22, "0.0.0.0/0")),
+                _ => TestData.ConfigItems.Vpc($"vpc-0{i}", rnd.Next(2) == 0, i),
+            })];
+            byte[] bytes = Encoding.UTF8.GetBytes(TestData.ConfigItems.File(items));
+            bool mutated = rnd.Next(4) > 0;
+            if (mutated)
+            {
+                bytes = Mutate(bytes, rnd);
+            }
+
+            (byte[] packed, string name, bool cut) = Pack(bytes, rnd, "c.json");
+            int events = 0;
+            FileReport r = reader.Read(LogInput.FromBytes(name, packed), _ => events++);
+            bool ok = events <= r.Records && r.Samples.Count == r.Malformed + (r.FatalError is null ? 0 : 1) && r.Records <= n + 1;
+            ok &= mutated || cut || (events == n && !r.HasProblems);
+            if (!ok)
+            {
+                Assert.Fail($"seed {seed}: events {events} records {r.Records} malformed {r.Malformed} samples {r.Samples.Count} items {n} mutated {mutated} cut {cut} fatal {r.FatalError}");
+            }
+        }));
+    }
+
     private static Arbitrary<int> Seeds() => Gen.Choose(0, int.MaxValue).ToArbitrary();
 
     private static (byte[] Bytes, string Name) FlowInput(int seed)

@@ -49,6 +49,7 @@ public sealed class RulesByGroupNameTests
             ("e5-rdp", "sg-0idle", "e5-rdp#0", "added", "ingress"),
         }));
         Assert.That(Investigations.RuleChanges(ws.Index)[0].Risks, Is.EqualTo(new[] { "open-to-world", "admin-port:22" }));
+        Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.GroupName, r.GroupUnresolved)), Is.EqualTo(new[] { ("WEB", false), ("idle", false) }), "the rows say the name each call gave");
         Assert.That(ws.Index.IngressRulesAt("sg-0custom", At(100)).Length, Is.Zero, "the same name in another VPC is untouched");
 
         // Question 4: the never-attached default-VPC group with its rule; the attached one and the custom one are not listed.
@@ -107,7 +108,14 @@ public sealed class RulesByGroupNameTests
         Assert.That(report.Samples[1].Message, Does.Contain("e4-revoke").And.Contain("candidates sg-0snap, sg-0trail"));
         Assert.That(ws.Diagnostics.HasProblems, Is.True, "the run says some input was not used");
 
-        Assert.That(Investigations.RuleChanges(ws.Index).Select(r => r.EventId), Is.EqualTo(new[] { "e2" }), "no row for either call");
+        // Each call still gets its question-2 rows: the name, no group id, flagged unresolved, with their risks.
+        Assert.That(Investigations.RuleChanges(ws.Index).Select(r => (r.EventId, r.GroupId, r.GroupName, r.GroupUnresolved, r.RuleId, r.Change.ToWireName())), Is.EqualTo(new[]
+        {
+            ("e2", (string?)"sg-0trail", (string?)null, false, (string?)"sgr-trail", "added"),
+            ("e3-authorize", null, "web", true, "e3-authorize#0", "added"),
+            ("e4-revoke", null, "web", true, null, "removed"),
+        }));
+        Assert.That(Investigations.RuleChanges(ws.Index)[1].Risks, Is.EqualTo(new[] { "open-to-world", "admin-port:3389" }));
         Assert.That(Investigations.UnusedGroups(ws.Index).Select(g => (g.GroupId, g.IngressRuleIds.Length)), Is.EqualTo(new[] { ("sg-0snap", 1), ("sg-0trail", 1) }), "nothing added or removed");
         Assert.That(ws.Index.Statistics.Ignored, Is.EqualTo(2));
         Assert.That(ws.Index.History.Where(h => h.EventId == "e3-authorize").Select(h => h.ResourceId), Is.EqualTo(new[] { "sg-0snap", "sg-0trail" }), "the timeline of each candidate says so");
@@ -126,7 +134,8 @@ public sealed class RulesByGroupNameTests
         InputProblem problem = ws.Diagnostics.Files.Single(f => f.Path.EndsWith("trail.json", StringComparison.Ordinal)).Samples.Single();
         Assert.That(problem.Reason, Is.EqualTo(ProblemReason.Unresolved));
         Assert.That(problem.Message, Does.Contain("e2-authorize").And.Contain("sg-0web (vpc-1)"));
-        Assert.That(Investigations.RuleChanges(ws.Index), Is.Empty);
+        RuleChange row = Investigations.RuleChanges(ws.Index).Single();
+        Assert.That((row.GroupId, row.GroupName, row.GroupUnresolved, row.Cidr, row.FromPort), Is.EqualTo(((string?)null, "web", true, "0.0.0.0/0", (int?)22)));
         Assert.That(ws.Index.IngressRulesAt("sg-0web", At(100)).Length, Is.Zero);
     }
 
@@ -221,7 +230,9 @@ public sealed class RulesByGroupNameTests
         EnvironmentIndex index = EnvironmentIndex.Build(ev.List);
 
         Assert.That(index.Problems.Single().Message, Does.Contain(authorize.EventId).And.Contain("no live group named 'web'"));
-        Assert.That(Investigations.RuleChanges(index), Is.Empty);
+        RuleChange row = Investigations.RuleChanges(index).Single();
+        Assert.That((row.GroupId, row.GroupName, row.GroupUnresolved, row.RuleId, row.Change.ToWireName()), Is.EqualTo(((string?)null, "web", true, "sgr-1", "added")),
+            "the call succeeded on some group: question 2 says so, naming the name, with no group id");
         Assert.That(index.IngressRulesAt("sg-0old", At(30)).Length, Is.Zero, "a deleted group gets no rules back");
     }
 

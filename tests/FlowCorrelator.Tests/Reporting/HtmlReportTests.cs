@@ -181,7 +181,7 @@ public sealed partial class HtmlReportTests
         List<ChartMarker> markers = HtmlReport.Markers(input);
         ImmutableHashSet<string> fleetGroups = [.. demo.AccessAttempts.SelectMany(a => a.SecurityGroups)];
 
-        Assert.That(markers.Count(m => m.Kind == ChartMarkerKind.RuleChange), Is.EqualTo(demo.RuleChanges.Count(c => fleetGroups.Contains(c.GroupId))));
+        Assert.That(markers.Count(m => m.Kind == ChartMarkerKind.RuleChange), Is.EqualTo(demo.RuleChanges.Count(c => c.GroupId is not null && fleetGroups.Contains(c.GroupId))));
         Assert.That(markers.Single(m => m.Risky && m.Label.Contains("0.0.0.0/0", StringComparison.Ordinal) && m.Label.Contains("tcp/22", StringComparison.Ordinal) && m.Time.Hour == 6).Label, Does.Contain("dev-intern"));
         Assert.That(markers.Any(m => m.Kind == ChartMarkerKind.Attachment), Is.True);
         Assert.That(markers.Select(m => m.Time), Is.Ordered);

@@ -175,7 +175,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS rule_changes (
   `actor` string,
   `source_ip` string,
   `opens_to_world` boolean,
-  `risks` string
+  `risks` string,
+  `group_name` string,
+  `group_unresolved` boolean
 )
 STORED AS PARQUET
 LOCATION 's3://example-analysis/flowcorrelator-index/rule_changes/';
@@ -246,7 +248,7 @@ ORDER BY instance_id, interface_id, security_groups, src_addr;
 
 -- ruleChanges
 SELECT event_time, event_id, event_name, change, group_id, rule_id, direction, protocol, from_port, to_port, cidr,
-       referenced_group_id, prefix_list_id, actor, source_ip, opens_to_world, risks
+       referenced_group_id, prefix_list_id, actor, source_ip, opens_to_world, risks, group_name, group_unresolved
 FROM rule_changes
 WHERE event_time >= TIMESTAMP '2026-03-01 00:00:00' AND event_time < TIMESTAMP '2026-03-08 00:00:00'
 ORDER BY seq;
