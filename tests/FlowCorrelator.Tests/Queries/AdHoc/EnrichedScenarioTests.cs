@@ -276,7 +276,8 @@ public sealed class EnrichedScenarioTests
             {
                 FlowDirection.Ingress => "inbound",
                 FlowDirection.Egress => "outbound",
-                _ => eni is null ? "unknown" : eni.Ip == dst ? "inbound" : eni.Ip == src ? "outbound" : "unknown",
+                // An interface's addresses include its delegated prefix (pod addresses).
+                _ => eni is null ? "unknown" : eni.Ip == dst || Array.IndexOf(eni.PodIps, dst) >= 0 ? "inbound" : eni.Ip == src || Array.IndexOf(eni.PodIps, src) >= 0 ? "outbound" : "unknown",
             };
             Check(where, "direction", direction, flow.Direction);
             Inbound += direction == "inbound" ? 1 : 0;
