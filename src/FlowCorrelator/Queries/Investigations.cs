@@ -72,6 +72,7 @@ public static partial class Investigations
         GroupAttachments = GroupAttachments(index, options.From, options.To),
         UnusedGroups = UnusedGroups(index),
         RuleUsage = pass.RuleUsage.Rows(index, options.To),
+        Exposures = pass.Exposures.Rows(),
     }.Canonical();
 
     /// <summary>The window test of questions 2 and 3: [from, to), either end open when null.</summary>
