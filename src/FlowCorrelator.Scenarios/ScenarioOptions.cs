@@ -159,6 +159,46 @@ public sealed record ScenarioLandmarks
 
     /// <summary>The rules changed by group name in the default VPC.</summary>
     public required GroupNamedLandmarks ByGroupName { get; init; }
+
+    /// <summary>The exposure traps (question 6).</summary>
+    public ExposureLandmarks? Exposure { get; init; }
+}
+
+/// <summary>
+/// The exposure traps: risky ingress rules on one instance (<see cref="Instance"/>, Name=reports), whose in-force time
+/// and competing rules decide what question 6 says they let in.
+/// </summary>
+public sealed record ExposureLandmarks
+{
+    /// <summary>The instance every trap's records reach.</summary>
+    public required string Instance { get; init; }
+
+    /// <summary>Its first group, holding the shadowing, shadowed and flipped rules.</summary>
+    public required string Group { get; init; }
+
+    /// <summary>The older narrower rule (tcp/8888 from the VPC).</summary>
+    public required string ShadowingRuleId { get; init; }
+
+    /// <summary>The world rule on tcp/8888 added later: every record it matches the older rule admits too.</summary>
+    public required string ShadowedRuleId { get; init; }
+
+    /// <summary>The rule modified from the VPC to the world and back (tcp/8889).</summary>
+    public required string FlippedRuleId { get; init; }
+
+    /// <summary>The ModifySecurityGroupRules that opened it to the world.</summary>
+    public required string FlippedToWorldEventId { get; init; }
+
+    /// <summary>The group attached to the instance only after its world rule was added.</summary>
+    public required string LateGroup { get; init; }
+
+    /// <summary>That world rule (tcp/9443).</summary>
+    public required string LateRuleId { get; init; }
+
+    /// <summary>When the late group was attached.</summary>
+    public required DateTimeOffset LateAttached { get; init; }
+
+    /// <summary>The world rule on tcp/9200 that only known scanners reach.</summary>
+    public required string ScannerOnlyRuleId { get; init; }
 }
 
 /// <summary>

@@ -156,6 +156,7 @@ internal sealed partial class WorldBuilder
 
         (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db, legacyRdp);
         GroupNamedLandmarks byGroupName = GroupNamedTrap();
+        ExposureLandmarks exposure = ExposureTraps(privateB, trapFlows);
 
         var groups = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -179,6 +180,7 @@ internal sealed partial class WorldBuilder
             LateDeliveredEventIds = [.. late],
             SameSecond = sameSecond,
             ByGroupName = byGroupName,
+            Exposure = exposure,
         };
         return new WorldModel
         {

@@ -12,7 +12,7 @@ namespace FlowCorrelator.Tests.Scenarios;
 /// Each trap of the world is both present in the written logs and handled in expected.json the way
 /// docs/semantics.md says. The logs are read back here only to prove a trap is exercised, never to compute answers.
 /// </summary>
-public sealed class ScenarioTrapTests
+public sealed partial class ScenarioTrapTests
 {
     private string _dir = string.Empty;
     private ScenarioSummary _s = null!;

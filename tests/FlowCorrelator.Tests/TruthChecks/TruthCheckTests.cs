@@ -49,6 +49,7 @@ public sealed class TruthCheckTests
             AssertEqual(actual, expected);
             Assert.That(expected.AccessAttempts, Is.Not.Empty, "the world exercises question 1");
             Assert.That(expected.RuleUsage.Select(r => r.Status.ToWireName()).Distinct(), Is.SupersetOf(new[] { "used", "unused", "revoked" }));
+            Assert.That(expected.Exposures.Where(x => x.Exposed.Records > 0), Is.Not.Empty, "the world exercises question 6");
         }
         finally
         {
@@ -176,6 +177,7 @@ public sealed class TruthCheckTests
                 GroupAttachments = Investigations.GroupAttachments(workspace.Index),
                 UnusedGroups = Investigations.UnusedGroups(workspace.Index),
                 RuleUsage = Investigations.RuleUsage(workspace.Index, records),
+                Exposures = Investigations.Exposures(workspace.Index, records),
             }.Canonical();
 
             AssertEqual(pass, linq);
@@ -201,6 +203,7 @@ public sealed class TruthCheckTests
             Compare("groupAttachments", actual.GroupAttachments, expected.GroupAttachments);
             Compare("unusedGroups", actual.UnusedGroups, expected.UnusedGroups);
             Compare("ruleUsage", actual.RuleUsage, expected.RuleUsage);
+            Compare("exposures", actual.Exposures, expected.Exposures);
         });
     }
 
