@@ -52,6 +52,6 @@ public sealed record InvestigationResult
         GroupAttachments = [.. GroupAttachments.OrderBy(g => g.Time).ThenBy(g => g.EventId, StringComparer.Ordinal).ThenBy(g => g.InterfaceId ?? string.Empty, StringComparer.Ordinal)],
         UnusedGroups = [.. UnusedGroups.OrderBy(g => g.GroupId, StringComparer.Ordinal)],
         RuleUsage = [.. RuleUsage.OrderBy(r => r.GroupId, StringComparer.Ordinal).ThenBy(r => r.RuleId, StringComparer.Ordinal)],
-        Exposures = [.. Exposures.OrderBy(x => x.Time).ThenBy(x => x.EventId, StringComparer.Ordinal).ThenBy(x => x.GroupId, StringComparer.Ordinal).ThenBy(x => x.RuleId, StringComparer.Ordinal)],
+        Exposures = Exposures.IsDefault ? [] : [.. Exposures.OrderBy(x => x.Time).ThenBy(x => x.EventId, StringComparer.Ordinal).ThenBy(x => x.GroupId, StringComparer.Ordinal).ThenBy(x => x.RuleId, StringComparer.Ordinal)],
     };
 }
