@@ -254,18 +254,20 @@ public static class FindingsReport
                     new bool[4],
                     [.. result.UnusedGroups.Select(g => new string?[] { g.GroupId, g.GroupName, g.Status.ToWireName(), Join(g.IngressRuleIds) })]);
             case Question.Exposures:
+                // The figures people read first; the JSON has every field (change, source IP, in force from, and the
+                // instances, fleets and scanner sources of the also-admitted side).
                 return (
-                    ["time", "groupId", "ruleId", "protocol", "ports", "peer", "risks", "change", "actor", "sourceIp", "inForceFrom", "inForceTo",
-                        "exposed", "exposedScanner", "exposedSources", "exposedScannerSources", "exposedInstances", "exposedFleets", "firstExposed", "lastExposed",
-                        "alsoAdmitted", "alsoAdmittedScanner", "alsoAdmittedSources", "alsoAdmittedScannerSources", "alsoAdmittedInstances", "alsoAdmittedFleets", "eventId"],
-                    [false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, false, false, false, false, true, true, true, true, false, false, false],
+                    ["time", "groupId", "ruleId", "protocol", "ports", "peer", "risks", "actor", "inForceTo",
+                        "exposed", "exposedScanner", "exposedSources", "exposedScannerSources", "exposedFleets", "exposedInstances", "firstExposed", "lastExposed",
+                        "alsoAdmitted", "alsoAdmittedScanner", "alsoAdmittedSources", "eventId"],
+                    [false, false, false, false, false, false, false, false, false, true, true, true, true, false, false, false, false, true, true, true, false],
                     [.. result.Exposures.Select(x => new string?[]
                     {
-                        T(x.Time), x.GroupId, x.RuleId, x.Protocol, Ports(x.FromPort, x.ToPort), x.Cidr ?? x.ReferencedGroupId ?? x.PrefixListId, Join(x.Risks), x.Change.ToWireName(), x.Actor, x.SourceIp,
-                        T(x.InForceFrom), x.InForceTo is { } to ? T(to) : null,
-                        N(x.Exposed.Records), N(x.Exposed.ScannerRecords), N(x.Exposed.Sources), N(x.Exposed.ScannerSources), Join(x.Exposed.Instances), Join(x.Exposed.Fleets),
+                        T(x.Time), x.GroupId, x.RuleId, x.Protocol, Ports(x.FromPort, x.ToPort), x.Cidr ?? x.ReferencedGroupId ?? x.PrefixListId, Join(x.Risks), x.Actor,
+                        x.InForceTo is { } to ? T(to) : null,
+                        N(x.Exposed.Records), N(x.Exposed.ScannerRecords), N(x.Exposed.Sources), N(x.Exposed.ScannerSources), Join(x.Exposed.Fleets), Join(x.Exposed.Instances),
                         x.Exposed.FirstAdmitted is { } f ? T(f) : null, x.Exposed.LastAdmitted is { } l ? T(l) : null,
-                        N(x.AlsoAdmitted.Records), N(x.AlsoAdmitted.ScannerRecords), N(x.AlsoAdmitted.Sources), N(x.AlsoAdmitted.ScannerSources), Join(x.AlsoAdmitted.Instances), Join(x.AlsoAdmitted.Fleets), x.EventId,
+                        N(x.AlsoAdmitted.Records), N(x.AlsoAdmitted.ScannerRecords), N(x.AlsoAdmitted.Sources), x.EventId,
                     })]);
             default:
                 return (

@@ -51,13 +51,18 @@ public static partial class HtmlReport
         return times.Max();
     }
 
-    /// <summary>"N records from M sources (plus K from known scanners)" for what only the rule admitted.</summary>
-    private static string ExposedText(ExposureFigures f) =>
-        f.Records + f.ScannerRecords == 0
-            ? "admitted nothing no other rule would have"
-            : $"let in {Plural(f.Records, "record", "records")} from {Plural(f.Sources, "source", "sources")}" +
-              (f.ScannerRecords > 0 ? $" plus {Plural(f.ScannerRecords, "record", "records")} from {Plural(f.ScannerSources, "known scanner", "known scanners")}" : string.Empty) +
-              " that no other rule would have admitted";
+    /// <summary>"let in N records from M sources, plus K from J known scanners, that no other rule would have admitted".</summary>
+    private static string ExposedText(ExposureFigures f)
+    {
+        string scanners = $"{Plural(f.ScannerRecords, "record", "records")} from {Plural(f.ScannerSources, "known scanner", "known scanners")}";
+        return (f.Records, f.ScannerRecords) switch
+        {
+            (0, 0) => "let in nothing that no other rule would have admitted",
+            (0, _) => $"let in only {scanners} that no other rule would have admitted",
+            (_, 0) => $"let in {Plural(f.Records, "record", "records")} from {Plural(f.Sources, "source", "sources")} that no other rule would have admitted",
+            _ => $"let in {Plural(f.Records, "record", "records")} from {Plural(f.Sources, "source", "sources")}, plus {scanners}, that no other rule would have admitted",
+        };
+    }
 
     /// <summary>The sentence under a riskiest change: what that change's definition let in (question 6).</summary>
     private static void WriteExposureSentence(StringBuilder page, HtmlReportInput input, RuleChange change)
@@ -76,6 +81,9 @@ public static partial class HtmlReport
                 .Append(HtmlText.Escape(string.Join(", ", x.Exposed.Fleets)));
         }
 
-        page.Append(string.Create(CultureInfo.InvariantCulture, $"; {Plural(x.AlsoAdmitted.Records + x.AlsoAdmitted.ScannerRecords, "more record", "more records")} it matched another rule admitted anyway (question 6)."));
+        long also = x.AlsoAdmitted.Records + x.AlsoAdmitted.ScannerRecords;
+        page.Append(also == 0
+            ? " (question 6)."
+            : string.Create(CultureInfo.InvariantCulture, $"; another rule admitted the other {Plural(also, "record", "records")} it matched from {Plural(x.AlsoAdmitted.Sources + x.AlsoAdmitted.ScannerSources, "source", "sources")} anyway (question 6)."));
     }
 }

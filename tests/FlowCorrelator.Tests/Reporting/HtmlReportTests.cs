@@ -47,7 +47,7 @@ public sealed partial class HtmlReportTests
         Assert.That(RowsOf(html, "q-groupAttachments"), Is.EqualTo(expected.GroupAttachments.Length));
         Assert.That(RowsOf(html, "q-unusedGroups"), Is.EqualTo(expected.UnusedGroups.Length));
         Assert.That(RowsOf(html, "q-ruleUsage"), Is.EqualTo(expected.RuleUsage.Length));
-        Assert.That(RowsOf(html, "diagnostics"), Is.EqualTo(288 + 55), "one row per input file");
+        Assert.That(RowsOf(html, "diagnostics"), Is.EqualTo(288 + 58), "one row per input file");
         Assert.That(html, Does.Contain("<strong>All input was read.</strong>"));
     }
 

@@ -110,6 +110,10 @@ public sealed class TruthCheckTests
 
         AssertEqual(actual, FindingsJson.Deserialize(File.ReadAllText(Path.Combine(demo, "expected.json"))));
         Assert.That(actual.RuleChanges.Any(r => r.OpensToWorld && r.Risks.Contains("admin-port:22") && r.Change == RuleChangeKind.Added), Is.True, "the story: port 22 opened to the world");
+        Exposure ssh = actual.Exposures.Single(x => x.Cidr == "0.0.0.0/0" && x.FromPort == 22 && x.Time == new DateTimeOffset(2026, 3, 2, 6, 0, 30, TimeSpan.Zero));
+        Assert.That(ssh.Exposed.Sources, Is.GreaterThan(100), "the story: the brute force got in through the world rule, not the office rule");
+        Assert.That(ssh.AlsoAdmitted.Sources, Is.GreaterThan(0), "the office got in through both");
+        Assert.That(ssh.Exposed.Fleets, Is.EqualTo(new[] { "payment" }));
     }
 
     /// <summary>
