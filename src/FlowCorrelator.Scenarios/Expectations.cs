@@ -8,7 +8,7 @@ namespace FlowCorrelator.Scenarios;
 
 /// <summary>
 /// The expected answers, from the model only: questions 2–4 by replaying the model's own successful events, questions
-/// 1 and 5 from the per-record evaluation the traffic writer accumulated. Follows docs/semantics.md line by line.
+/// 1, 5 and 6 from the per-record evaluation the traffic writer accumulated. Follows docs/semantics.md line by line.
 /// </summary>
 internal static class Expectations
 {
@@ -118,10 +118,11 @@ internal static class Expectations
             GroupAttachments = [.. attachments],
             UnusedGroups = [.. unused],
             RuleUsage = [.. usage],
+            Exposures = flows.Exposure is { } exposure ? [.. exposure.Rows(flows.Exposures)] : [],
         }.Canonical();
     }
 
-    private static RuleChange Change(TrailEvent e, RuleChangeKind change, RuleDef r)
+    internal static RuleChange Change(TrailEvent e, RuleChangeKind change, RuleDef r)
     {
         bool world = r.Cidr is not null && ModelNetworks.IsWorld(r.Cidr);
         var risks = new List<string>();

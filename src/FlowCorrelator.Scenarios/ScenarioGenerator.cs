@@ -10,7 +10,7 @@ namespace FlowCorrelator.Scenarios;
 
 /// <summary>
 /// Writes a deterministic scenario: VPC flow logs and CloudTrail logs of a small AWS world in the S3 layout, and
-/// <c>expected.json</c>, the answers to the five questions computed from the world model itself (never from the
+/// <c>expected.json</c>, the answers to the six questions computed from the world model itself (never from the
 /// files, never with the engine's code).
 /// </summary>
 /// <remarks>
@@ -41,13 +41,14 @@ public static class ScenarioGenerator
 
         int batches = options.Days * 86_400 / BatchSeconds;
         FlowRec[][] traps = TrapRecords(world, timeline, batches);
+        var exposure = ExposureExpectations.Build(world, timeline);
         var accumulators = new Accumulator[batches];
         var flowFiles = new string?[batches];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
         Parallel.For(0, batches, parallel, b =>
         {
             var rng = new Random(BatchSeed(options.Seed, b));
-            var acc = new Accumulator(timeline.RulesByIndex.Count, options);
+            var acc = new Accumulator(timeline.RulesByIndex.Count, options) { Exposure = exposure };
             accumulators[b] = acc;
             int count = (int)(options.FlowLines / batches + (b < options.FlowLines % batches ? 1 : 0));
             string hash = rng.Next().ToString("x8", CultureInfo.InvariantCulture);
@@ -109,7 +110,7 @@ public static class ScenarioGenerator
             flowFiles[b] = relative;
         });
 
-        var total = new Accumulator(timeline.RulesByIndex.Count, options);
+        var total = new Accumulator(timeline.RulesByIndex.Count, options) { Exposure = exposure };
         foreach (Accumulator a in accumulators)
         {
             total.Merge(a);

@@ -162,6 +162,9 @@ public sealed record ScenarioLandmarks
 
     /// <summary>The launch-template, Auto Scaling, EC2 Fleet, Spot eviction and pod-address traps.</summary>
     public required LaunchPathLandmarks LaunchPaths { get; init; }
+
+    /// <summary>The exposure traps (question 6).</summary>
+    public ExposureLandmarks? Exposure { get; init; }
 }
 
 /// <summary>
@@ -204,6 +207,43 @@ public sealed record LaunchPathLandmarks
 
     /// <summary>The node's pod prefix (CIDR).</summary>
     public required string PodPrefix { get; init; }
+}
+
+/// <summary>
+/// The exposure traps: risky ingress rules on one instance (<see cref="Instance"/>, Name=reports), whose in-force time
+/// and competing rules decide what question 6 says they let in.
+/// </summary>
+public sealed record ExposureLandmarks
+{
+    /// <summary>The instance every trap's records reach.</summary>
+    public required string Instance { get; init; }
+
+    /// <summary>Its first group, holding the shadowing, shadowed and flipped rules.</summary>
+    public required string Group { get; init; }
+
+    /// <summary>The older narrower rule (tcp/8888 from the VPC).</summary>
+    public required string ShadowingRuleId { get; init; }
+
+    /// <summary>The world rule on tcp/8888 added later: every record it matches the older rule admits too.</summary>
+    public required string ShadowedRuleId { get; init; }
+
+    /// <summary>The rule modified from the VPC to the world and back (tcp/8889).</summary>
+    public required string FlippedRuleId { get; init; }
+
+    /// <summary>The ModifySecurityGroupRules that opened it to the world.</summary>
+    public required string FlippedToWorldEventId { get; init; }
+
+    /// <summary>The group attached to the instance only after its world rule was added.</summary>
+    public required string LateGroup { get; init; }
+
+    /// <summary>That world rule (tcp/9443).</summary>
+    public required string LateRuleId { get; init; }
+
+    /// <summary>When the late group was attached.</summary>
+    public required DateTimeOffset LateAttached { get; init; }
+
+    /// <summary>The world rule on tcp/9200 that only known scanners reach.</summary>
+    public required string ScannerOnlyRuleId { get; init; }
 }
 
 /// <summary>

@@ -39,7 +39,7 @@ public sealed record WorkspaceOptions
 /// <summary>
 /// The library's entry point: point it at folders, files or S3 URIs holding flow logs, CloudTrail and describe-*
 /// snapshots (mixed freely); it reads CloudTrail and snapshots into an <see cref="EnvironmentIndex"/>, then answers
-/// the five questions in one pass over the flow logs.
+/// the six questions in one pass over the flow logs.
 /// </summary>
 /// <example>
 /// <code>
@@ -179,7 +179,7 @@ public sealed class Workspace
     }
 
     /// <summary>
-    /// Answers the five questions in one pass over the flow logs; their file reports join <see cref="Diagnostics"/>.
+    /// Answers the six questions in one pass over the flow logs; their file reports join <see cref="Diagnostics"/>.
     /// Where <paramref name="options"/> leaves the reader options or the window at their defaults, the workspace's
     /// own (<see cref="WorkspaceOptions.Reader"/>, <see cref="WorkspaceOptions.Filter"/>) apply.
     /// </summary>

@@ -8,18 +8,19 @@ namespace FlowCorrelator.Cli.Commands;
 
 /// <summary>
 /// <c>investigate</c> (all five questions, one pass) and one command per question: <c>access</c>,
-/// <c>rule-changes</c>, <c>attachments</c>, <c>unused-groups</c>, <c>rule-usage</c>.
+/// <c>rule-changes</c>, <c>attachments</c>, <c>unused-groups</c>, <c>rule-usage</c>, <c>exposure</c>.
 /// </summary>
 internal static class InvestigateCommand
 {
     public static IEnumerable<Command> CreateAll(CliConsole console)
     {
-        yield return Create(console, "investigate", "Answer all five questions in one pass over the flow logs.", FindingsReport.AllQuestions, accessRequired: false);
+        yield return Create(console, "investigate", "Answer all six questions in one pass over the flow logs.", FindingsReport.AllQuestions, accessRequired: false);
         yield return Create(console, "access", "Who (source, how often, accepted/rejected) reached a tagged fleet on a port, across instance churn.", [Question.AccessAttempts], accessRequired: true);
         yield return Create(console, "rule-changes", "Security group rules added, removed or modified (world-open and admin ports flagged), by whom, when.", [Question.RuleChanges], accessRequired: false);
         yield return Create(console, "attachments", "Security groups attached to interfaces after launch.", [Question.GroupAttachments], accessRequired: false);
         yield return Create(console, "unused-groups", "Security groups with rules that were never attached.", [Question.UnusedGroups], accessRequired: false);
         yield return Create(console, "rule-usage", "Which ingress rules of attached groups real traffic used (scanner noise separated).", [Question.RuleUsage], accessRequired: false);
+        yield return Create(console, "exposure", "What each risky rule change let in while it was in force that no other rule would have admitted.", [Question.Exposures], accessRequired: false);
     }
 
     private static Command Create(CliConsole console, string name, string description, IReadOnlyList<Question> questions, bool accessRequired)
@@ -40,7 +41,7 @@ internal static class InvestigateCommand
         var report = new Option<string?>("--report") { Description = "Also write the self-contained HTML report to this file (e.g. report.html)." };
         command.Options.Add(report);
         var noise = new Option<string?>("--noise-cidrs") { Description = "File of extra scanner CIDRs (one per line, '#' comments) to treat as noise." };
-        if (questions.Contains(Question.RuleUsage) || questions.Contains(Question.AccessAttempts))
+        if (questions.Contains(Question.RuleUsage) || questions.Contains(Question.AccessAttempts) || questions.Contains(Question.Exposures))
         {
             command.Options.Add(noise);
         }
@@ -101,8 +102,8 @@ internal static class InvestigateCommand
             FleetActivity = request.WantsHtml,
         };
 
-        // Questions 2–4 need no flow data; read flows only when question 1 or 5 is asked.
-        bool needsFlows = request.Questions.Contains(Question.AccessAttempts) || request.Questions.Contains(Question.RuleUsage);
+        // Questions 2–4 need no flow data; read flows only when question 1, 5 or 6 is asked.
+        bool needsFlows = request.Questions.Contains(Question.AccessAttempts) || request.Questions.Contains(Question.RuleUsage) || request.Questions.Contains(Question.Exposures);
         InvestigationResult result = needsFlows
             ? workspace.Investigate(options, ProgressReporter.For(console, classified.FlowLogs.Count), cancellationToken)
             : Investigations.Run(workspace.Index, Array.Empty<FlowRecord>(), options);

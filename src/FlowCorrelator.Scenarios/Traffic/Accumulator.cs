@@ -44,11 +44,11 @@ internal sealed class RuleAcc
 }
 
 /// <summary>
-/// Applies docs/semantics.md questions 1 and 5 to each record as it is generated. One per flow file (so files can be
+/// Applies docs/semantics.md questions 1, 5 and 6 to each record as it is generated. One per flow file (so files can be
 /// written in parallel); <see cref="Merge"/> combines them, and every combination is order-independent (sums, min,
 /// max, set union).
 /// </summary>
-internal sealed class Accumulator(int ruleCount, ScenarioOptions options)
+internal sealed partial class Accumulator(int ruleCount, ScenarioOptions options)
 {
     public Dictionary<AccessKey, AccessAcc> Access { get; } = [];
 
@@ -148,6 +148,7 @@ internal sealed class Accumulator(int ruleCount, ScenarioOptions options)
             return;
         }
 
+        AddExposure(r, epoch);
         foreach (RuleView rule in e.Ingress)
         {
             if (!Matches(rule, r, epoch))
@@ -178,6 +179,7 @@ internal sealed class Accumulator(int ruleCount, ScenarioOptions options)
     public void Merge(Accumulator other)
     {
         OkRecords += other.OkRecords;
+        MergeExposures(other);
         foreach ((AccessKey key, AccessAcc o) in other.Access)
         {
             if (!Access.TryGetValue(key, out AccessAcc? a))

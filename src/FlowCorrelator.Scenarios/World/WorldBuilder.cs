@@ -174,6 +174,7 @@ internal sealed partial class WorldBuilder
 
         (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db, legacyRdp);
         GroupNamedLandmarks byGroupName = GroupNamedTrap();
+        ExposureLandmarks exposure = ExposureTraps(privateB, trapFlows);
 
         var groups = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -211,6 +212,7 @@ internal sealed partial class WorldBuilder
                 FleetNodeEni = k1.Primary.EniId,
                 PodPrefix = IpAddr.FromV4(podPrefix) + "/28",
             },
+            Exposure = exposure,
         };
         return new WorldModel
         {

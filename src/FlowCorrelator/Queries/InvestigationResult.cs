@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace FlowCorrelator.Queries;
 
 /// <summary>
-/// The answers to the five questions: the JSON contract of <c>investigate --format json</c> (without
+/// The answers to the six questions: the JSON contract of <c>investigate --format json</c> (without
 /// <c>diagnostics</c>, which the CLI adds) and of a scenario's <c>expected.json</c>. Lists are in canonical order
 /// (see <see cref="Canonical"/>).
 /// </summary>
@@ -28,6 +28,9 @@ public sealed record InvestigationResult
     /// <summary>Question 5.</summary>
     public ImmutableArray<RuleUsage> RuleUsage { get; init; } = [];
 
+    /// <summary>Question 6.</summary>
+    public ImmutableArray<Exposure> Exposures { get; init; } = [];
+
     /// <summary>
     /// Question 1's records per minute, when <see cref="InvestigationOptions.FleetActivity"/> was set and question 1
     /// asked; else null. Not part of the JSON contract.
@@ -38,7 +41,7 @@ public sealed record InvestigationResult
     /// <summary>
     /// The same answers with every list in canonical order, so that two results compare equal row by row:
     /// access by (instance, interface, groups, source); rule changes by (time, event id, group, rule id, change);
-    /// attachments by (time, event id, interface); unused groups by group; rule usage by (group, rule).
+    /// attachments by (time, event id, interface); unused groups by group; rule usage by (group, rule); exposures by (time, event id, group, rule).
     /// </summary>
     public InvestigationResult Canonical() => this with
     {
@@ -49,5 +52,6 @@ public sealed record InvestigationResult
         GroupAttachments = [.. GroupAttachments.OrderBy(g => g.Time).ThenBy(g => g.EventId, StringComparer.Ordinal).ThenBy(g => g.InterfaceId ?? string.Empty, StringComparer.Ordinal)],
         UnusedGroups = [.. UnusedGroups.OrderBy(g => g.GroupId, StringComparer.Ordinal)],
         RuleUsage = [.. RuleUsage.OrderBy(r => r.GroupId, StringComparer.Ordinal).ThenBy(r => r.RuleId, StringComparer.Ordinal)],
+        Exposures = Exposures.IsDefault ? [] : [.. Exposures.OrderBy(x => x.Time).ThenBy(x => x.EventId, StringComparer.Ordinal).ThenBy(x => x.GroupId, StringComparer.Ordinal).ThenBy(x => x.RuleId, StringComparer.Ordinal)],
     };
 }

@@ -10,7 +10,7 @@ namespace FlowCorrelator.Queries;
 /// allocation per record (aggregate entries are created once per key).
 /// </summary>
 /// <remarks>
-/// The question steps (<see cref="FleetAccessStep"/>, <see cref="RuleUsageStep"/>) are readonly structs in readonly
+/// The question steps (<see cref="FleetAccessStep"/>, <see cref="RuleUsageStep"/>, <see cref="ExposureStep"/>) are readonly structs in readonly
 /// fields, called directly: a question adds no interface or delegate call per record. A new record-level question adds
 /// its step here in four places: a field, its construction, one call in <see cref="Add"/>, one line in
 /// <see cref="Merge"/>; <see cref="Investigations.Finish"/> turns its totals into rows.
@@ -26,6 +26,7 @@ internal sealed class InvestigationSink : IFlowRecordSink
     private readonly CachedState[] _stateCache = new CachedState[2 << StateCacheBits];
     private readonly FleetAccessStep _fleetAccess;
     private readonly RuleUsageStep _ruleUsageStep;
+    private readonly ExposureStep _exposureStep;
 
     /// <summary>A sink for one thread of the pass.</summary>
     /// <param name="index">The index the records are read against.</param>
@@ -39,6 +40,7 @@ internal sealed class InvestigationSink : IFlowRecordSink
         _ruleUsage = ruleUsage;
         _fleetAccess = new FleetAccessStep(index, options.Access, options.Scanners, options.FleetActivity);
         _ruleUsageStep = new RuleUsageStep(index, options.Scanners);
+        _exposureStep = new ExposureStep(index, options.Scanners, options.From, options.To);
     }
 
     /// <summary>Question 1's totals.</summary>
@@ -46,6 +48,9 @@ internal sealed class InvestigationSink : IFlowRecordSink
 
     /// <summary>Question 5's totals.</summary>
     public RuleUsageStep RuleUsage => _ruleUsageStep;
+
+    /// <summary>Question 6's totals.</summary>
+    public ExposureStep Exposures => _exposureStep;
 
     /// <summary>OK records outside the window.</summary>
     public long OutsideWindow { get; private set; }
@@ -70,7 +75,7 @@ internal sealed class InvestigationSink : IFlowRecordSink
         }
 
         // One lookup serves the coverage count, the inbound test and every question.
-        InterfaceState? state = StateAt(record.InterfaceId, record.Start, out CompiledRule[] rules);
+        InterfaceState? state = StateAt(record.InterfaceId, record.Start, out CompiledRule[] rules, out bool risky);
         if (state is not { Exists: true })
         {
             UnknownInterface++;
@@ -86,6 +91,10 @@ internal sealed class InvestigationSink : IFlowRecordSink
         if (_ruleUsage)
         {
             _ruleUsageStep.Add(record, rules);
+            if (risky)
+            {
+                _exposureStep.Add(record, rules, state);
+            }
         }
     }
 
@@ -95,6 +104,7 @@ internal sealed class InvestigationSink : IFlowRecordSink
         ArgumentNullException.ThrowIfNull(other);
         _fleetAccess.Merge(other._fleetAccess);
         _ruleUsageStep.Merge(other._ruleUsageStep);
+        _exposureStep.Merge(other._exposureStep);
         OutsideWindow += other.OutsideWindow;
         UnknownInterface += other.UnknownInterface;
     }
@@ -106,21 +116,22 @@ internal sealed class InvestigationSink : IFlowRecordSink
     /// (the full id and the time range are compared), so hostile ids cannot do worse than the index's own table.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private InterfaceState? StateAt(EniId eni, long start, out CompiledRule[] rules)
+    private InterfaceState? StateAt(EniId eni, long start, out CompiledRule[] rules, out bool risky)
     {
         int set = (int)(((eni.Low ^ eni.High) * 0x9E3779B97F4A7C15UL) >> (64 - StateCacheBits)) * 2;
         ref CachedState c = ref _stateCache[set];
         if (c.State is not null && c.Low == eni.Low && c.High == eni.High && start >= c.From && start < c.To)
         {
             rules = c.Rules;
+            risky = c.Risky;
             return c.State;
         }
 
-        return StateAtSlow(set, eni, start, out rules);
+        return StateAtSlow(set, eni, start, out rules, out risky);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private InterfaceState? StateAtSlow(int set, EniId eni, long start, out CompiledRule[] rules)
+    private InterfaceState? StateAtSlow(int set, EniId eni, long start, out CompiledRule[] rules, out bool risky)
     {
         ref CachedState second = ref _stateCache[set + 1];
         if (second.State is not null && second.Low == eni.Low && second.High == eni.High && start >= second.From && start < second.To)
@@ -128,6 +139,7 @@ internal sealed class InvestigationSink : IFlowRecordSink
             // Most recently used first.
             (_stateCache[set], second) = (second, _stateCache[set]);
             rules = _stateCache[set].Rules;
+            risky = _stateCache[set].Risky;
             return _stateCache[set].State;
         }
 
@@ -135,11 +147,15 @@ internal sealed class InvestigationSink : IFlowRecordSink
         if (state is null)
         {
             rules = [];
+            risky = false;
             return null;
         }
 
         // The entry holds while both the state and its rule set are in force.
         rules = state.Rules.At(start, out long rulesFrom, out long rulesTo);
+
+        // Question 6 looks at a record only when its rule set holds a rule with a risky window: asked once per entry.
+        risky = _exposureStep.HasRisky(rules);
         second = _stateCache[set];
         _stateCache[set] = new CachedState
         {
@@ -149,6 +165,7 @@ internal sealed class InvestigationSink : IFlowRecordSink
             To = Math.Min(to, rulesTo),
             State = state,
             Rules = rules,
+            Risky = risky,
         };
         return state;
     }
@@ -161,5 +178,6 @@ internal sealed class InvestigationSink : IFlowRecordSink
         public long To;
         public InterfaceState? State;
         public CompiledRule[] Rules;
+        public bool Risky;
     }
 }

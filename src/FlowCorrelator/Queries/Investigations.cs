@@ -4,20 +4,20 @@ using FlowCorrelator.Ingest;
 namespace FlowCorrelator.Queries;
 
 /// <summary>
-/// The five questions. <see cref="Run(EnvironmentIndex, IEnumerable{LogInput}, InvestigationOptions, IngestDiagnostics, IProgress{FileReport}?, CancellationToken)"/>
+/// The six questions. <see cref="Run(EnvironmentIndex, IEnumerable{LogInput}, InvestigationOptions, IngestDiagnostics, IProgress{FileReport}?, CancellationToken)"/>
 /// answers all of them in one parallel pass over flow-log files; the other members answer one question each, as
 /// LINQ pipelines over records or the index, for use from code and tests.
 /// </summary>
 /// <remarks>
 /// One file per question (<c>FleetAccess.cs</c>, <c>RuleChanges.cs</c>, <c>GroupAttachments.cs</c>,
-/// <c>UnusedGroups.cs</c>, <c>RuleUsage.cs</c>) holds its public member here and, for the questions asked of flow
-/// records (1 and 5), the per-record step that <see cref="InvestigationSink"/> runs in the one pass: the LINQ member is
+/// <c>UnusedGroups.cs</c>, <c>RuleUsage.cs</c>, <c>Exposures.cs</c>) holds its public member here and, for the questions asked
+/// of flow records (1, 5 and 6), the per-record step that <see cref="InvestigationSink"/> runs in the one pass: the LINQ member is
 /// the readable reference the step is tested against.
 /// </remarks>
 public static partial class Investigations
 {
     /// <summary>
-    /// Reads every flow-log input once, on all cores, feeding questions 1 and 5 from the same records (per-thread
+    /// Reads every flow-log input once, on all cores, feeding questions 1, 5 and 6 from the same records (per-thread
     /// aggregates, merged at the end), and adds questions 2–4 from the index.
     /// </summary>
     public static InvestigationResult Run(
@@ -47,7 +47,7 @@ public static partial class Investigations
         return Finish(index, options, merged);
     }
 
-    /// <summary>All five questions over records already in memory (same semantics as the file pass).</summary>
+    /// <summary>All six questions over records already in memory (same semantics as the file pass).</summary>
     public static InvestigationResult Run(EnvironmentIndex index, IEnumerable<FlowRecord> records, InvestigationOptions options)
     {
         ArgumentNullException.ThrowIfNull(index);
@@ -62,7 +62,7 @@ public static partial class Investigations
         return Finish(index, options, sink);
     }
 
-    /// <summary>The answers from the pass's merged steps (questions 1 and 5) and from the index (questions 2–4).</summary>
+    /// <summary>The answers from the pass's merged steps (questions 1, 5 and 6) and from the index (questions 2–4).</summary>
     internal static InvestigationResult Finish(EnvironmentIndex index, InvestigationOptions options, InvestigationSink pass) => new InvestigationResult
     {
         Query = options.Access,
@@ -72,6 +72,7 @@ public static partial class Investigations
         GroupAttachments = GroupAttachments(index, options.From, options.To),
         UnusedGroups = UnusedGroups(index),
         RuleUsage = pass.RuleUsage.Rows(index, options.To),
+        Exposures = pass.Exposures.Rows(),
     }.Canonical();
 
     /// <summary>The window test of questions 2 and 3: [from, to), either end open when null.</summary>

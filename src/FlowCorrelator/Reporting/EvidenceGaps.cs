@@ -20,7 +20,7 @@ public enum MissingEvidence
 /// </summary>
 /// <param name="Missing">What was not read.</param>
 /// <param name="Questions">The questions asked that cannot be answered from what was read.</param>
-/// <param name="Message">One line for the summary and the diagnostics, e.g. <c>no CloudTrail events were read: questions 1–5 cannot attribute any record</c>.</param>
+/// <param name="Message">One line for the summary and the diagnostics, e.g. <c>no CloudTrail events were read: questions 1–6 cannot attribute any record</c>.</param>
 public sealed record EvidenceGap(MissingEvidence Missing, IReadOnlyList<Question> Questions, string Message)
 {
     /// <summary>The JSON name of <see cref="Missing"/>.</summary>
@@ -30,13 +30,13 @@ public sealed record EvidenceGap(MissingEvidence Missing, IReadOnlyList<Question
 /// <summary>Finds the <see cref="EvidenceGap"/>s of a run from its diagnostics alone (one rule for every output).</summary>
 public static class EvidenceGaps
 {
-    private static readonly Question[] s_needFlows = [Question.AccessAttempts, Question.RuleUsage];
-    private static readonly Question[] s_needChanges = [Question.RuleChanges, Question.GroupAttachments];
+    private static readonly Question[] s_needFlows = [Question.AccessAttempts, Question.RuleUsage, Question.Exposures];
+    private static readonly Question[] s_needChanges = [Question.RuleChanges, Question.GroupAttachments, Question.Exposures];
 
     /// <summary>
     /// The gaps for the asked <paramref name="questions"/>. With no CloudTrail event read, every question lacks the
     /// environment (which interface was which instance, which rules applied), unless a snapshot gave it: then only
-    /// the questions about changes (2 and 3) lack it. With no flow-log record read, questions 1 and 5 have no traffic.
+    /// the questions about changes (2, 3 and 6) lack it. With no flow-log record read, questions 1, 5 and 6 have no traffic.
     /// Pass only the questions whose evidence was actually read for: a command that asks 2–4 reads no flow logs.
     /// </summary>
     public static IReadOnlyList<EvidenceGap> Find(IngestDiagnostics diagnostics, IReadOnlyList<Question> questions)

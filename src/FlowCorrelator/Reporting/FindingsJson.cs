@@ -46,4 +46,5 @@ internal sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
 [JsonSerializable(typeof(GroupAttachment[]))]
 [JsonSerializable(typeof(UnusedGroup[]))]
 [JsonSerializable(typeof(RuleUsage[]))]
+[JsonSerializable(typeof(Exposure[]))]
 internal sealed partial class FindingsJsonContext : JsonSerializerContext;

@@ -7,7 +7,7 @@ using FlowCorrelator.Queries;
 
 namespace FlowCorrelator.Reporting;
 
-/// <summary>The five questions, with their JSON keys.</summary>
+/// <summary>The six questions, with their JSON keys.</summary>
 public enum Question
 {
     /// <summary><c>accessAttempts</c>.</summary>
@@ -24,6 +24,9 @@ public enum Question
 
     /// <summary><c>ruleUsage</c>.</summary>
     RuleUsage,
+
+    /// <summary><c>exposures</c>.</summary>
+    Exposures,
 }
 
 /// <summary>Output formats.</summary>
@@ -61,6 +64,7 @@ public static class FindingsReport
         Question.RuleChanges => "ruleChanges",
         Question.GroupAttachments => "groupAttachments",
         Question.UnusedGroups => "unusedGroups",
+        Question.Exposures => "exposures",
         _ => "ruleUsage",
     };
 
@@ -71,6 +75,7 @@ public static class FindingsReport
         Question.RuleChanges => "2. Security group rule changes",
         Question.GroupAttachments => "3. Security groups attached after launch",
         Question.UnusedGroups => "4. Security groups never attached",
+        Question.Exposures => "6. Exposure: what risky rules let in",
         _ => "5. Rule usage",
     };
 
@@ -97,6 +102,7 @@ public static class FindingsReport
                 case Question.RuleChanges: Serialize(writer, result.RuleChanges.ToArray()); break;
                 case Question.GroupAttachments: Serialize(writer, result.GroupAttachments.ToArray()); break;
                 case Question.UnusedGroups: Serialize(writer, result.UnusedGroups.ToArray()); break;
+                case Question.Exposures: Serialize(writer, result.Exposures.ToArray()); break;
                 default: Serialize(writer, result.RuleUsage.ToArray()); break;
             }
         }
@@ -169,6 +175,9 @@ public static class FindingsReport
                 return $"{result.RuleChanges.Count(r => r.OpensToWorld && r.Direction == "ingress" && r.Change != RuleChangeKind.Removed)} ingress rule(s) opened to the world; {result.RuleChanges.Count(r => r.Risks.Any(k => k.StartsWith("admin-port", StringComparison.Ordinal)) && r.Change != RuleChangeKind.Removed)} added/modified rule(s) expose admin ports.";
             case Question.RuleUsage when result.RuleUsage.Length > 0:
                 return $"{result.RuleUsage.Count(r => r.Status == RuleUsageStatus.Used)} used, {result.RuleUsage.Count(r => r.Status == RuleUsageStatus.Unused)} unused, {result.RuleUsage.Count(r => r.Status == RuleUsageStatus.Revoked)} revoked; {result.RuleUsage.Count(r => r.Hits == 0 && r.ScannerHits > 0)} rule(s) hit only by scanners.";
+            case Question.Exposures when result.Exposures.Length > 0:
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"{result.Exposures.Count(x => x.Exposed.Records + x.Exposed.ScannerRecords > 0)} of {result.Exposures.Length} risky rule definition(s) let in records no other rule would have admitted: {result.Exposures.Sum(x => x.Exposed.Records)} records, plus {result.Exposures.Sum(x => x.Exposed.ScannerRecords)} from known scanners; {result.Exposures.Sum(x => x.AlsoAdmitted.Records + x.AlsoAdmitted.ScannerRecords)} more another rule admitted anyway.");
             default:
                 return null;
         }
@@ -244,6 +253,22 @@ public static class FindingsReport
                     ["groupId", "groupName", "status", "ingressRuleIds"],
                     new bool[4],
                     [.. result.UnusedGroups.Select(g => new string?[] { g.GroupId, g.GroupName, g.Status.ToWireName(), Join(g.IngressRuleIds) })]);
+            case Question.Exposures:
+                // The figures people read first; the JSON has every field (change, source IP, in force from, and the
+                // instances, fleets and scanner sources of the also-admitted side).
+                return (
+                    ["time", "groupId", "ruleId", "protocol", "ports", "peer", "risks", "actor", "inForceTo",
+                        "exposed", "exposedScanner", "exposedSources", "exposedScannerSources", "exposedFleets", "exposedInstances", "firstExposed", "lastExposed",
+                        "alsoAdmitted", "alsoAdmittedScanner", "alsoAdmittedSources", "eventId"],
+                    [false, false, false, false, false, false, false, false, false, true, true, true, true, false, false, false, false, true, true, true, false],
+                    [.. result.Exposures.Select(x => new string?[]
+                    {
+                        T(x.Time), x.GroupId, x.RuleId, x.Protocol, Ports(x.FromPort, x.ToPort), x.Cidr ?? x.ReferencedGroupId ?? x.PrefixListId, Join(x.Risks), x.Actor,
+                        x.InForceTo is { } to ? T(to) : null,
+                        N(x.Exposed.Records), N(x.Exposed.ScannerRecords), N(x.Exposed.Sources), N(x.Exposed.ScannerSources), Join(x.Exposed.Fleets), Join(x.Exposed.Instances),
+                        x.Exposed.FirstAdmitted is { } f ? T(f) : null, x.Exposed.LastAdmitted is { } l ? T(l) : null,
+                        N(x.AlsoAdmitted.Records), N(x.AlsoAdmitted.ScannerRecords), N(x.AlsoAdmitted.Sources), x.EventId,
+                    })]);
             default:
                 return (
                     ["groupId", "ruleId", "protocol", "ports", "peer", "status", "hits", "scannerHits", "distinctSources", "firstUsed", "lastUsed"],

@@ -60,7 +60,7 @@ internal static partial class HtmlChart
         plot.Axes.SetLimitsY(0.4, rows.Count + 0.6);
         plot.Axes.SetLimitsX(first.UtcDateTime.ToOADate(), last.UtcDateTime.ToOADate());
         plot.XLabel("time (UTC)");
-        string inner = plot.GetSvgXml(Width, height);
+        string inner = LocalClipIds(plot.GetSvgXml(Width, height), "iv");
 
         var svg = new StringBuilder(inner.Length + (rows.Count * 200) + 256);
         svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart intervals\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Width} {height}\" role=\"img\" aria-label=\"In-force intervals and admitted records\">");
@@ -85,4 +85,26 @@ internal static partial class HtmlChart
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>
+    /// The SVG canvas numbers clip paths with a counter that runs on across renders (<c>cl_4</c>, then <c>cl_6</c> for
+    /// the same chart drawn again), so the same report would differ byte for byte; renumbers them from 0 under
+    /// <paramref name="prefix"/>, which also keeps them apart from the other chart's on the page.
+    /// </summary>
+    internal static string LocalClipIds(string svg, string prefix)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        return ClipId().Replace(svg, m =>
+        {
+            if (!ids.TryGetValue(m.Value, out string? local))
+            {
+                ids[m.Value] = local = prefix + "-clip-" + ids.Count.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return local;
+        });
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bcl_[0-9A-Za-z]+\b")]
+    private static partial System.Text.RegularExpressions.Regex ClipId();
 }

@@ -24,8 +24,14 @@ public static partial class HtmlReport
             page.Append("<p class=\"lead\">").Append(HtmlText.Escape(summary)).Append("</p>\n");
         }
 
+        if (question == Question.Exposures)
+        {
+            WriteExposureChart(page, input);
+        }
+
         Func<int, string?[], string?>? highlight = question switch
         {
+            Question.Exposures => (i, _) => shown.Exposures[i].Exposed is { } x && x.Records + x.ScannerRecords > 0 ? "hl" : null,
             // Rows in the order Rows() wrote them, which is the result's order.
             Question.RuleChanges => (i, _) => shown.RuleChanges[i] is { Direction: "ingress", Change: not RuleChangeKind.Removed, Risks.IsEmpty: false } ? "hl" : null,
             Question.AccessAttempts => (i, _) => shown.AccessAttempts[i].Accepted > 0 ? "hl" : null,
@@ -45,6 +51,7 @@ public static partial class HtmlReport
         Question.GroupAttachments => "Group sets replaced on an interface after launch.",
         Question.UnusedGroups => "Groups with live ingress rules that no evidence shows attached to an interface.",
         Question.RuleUsage => "Ingress rules of groups that were attached at some time, with the ACCEPT records they matched (known scanners counted apart).",
+        Question.Exposures => "For every ingress rule a change made risky, over the time that definition was in force: the ACCEPT records it let in that no other rule in force on the interface would have admitted (exposed), and those another rule admitted anyway; the two add up to question 5's hits for that time. Bar #n of the chart is row n of the table in its first order; rows that let something in are highlighted.",
         _ => string.Empty,
     };
 

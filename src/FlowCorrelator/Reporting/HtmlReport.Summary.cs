@@ -51,6 +51,12 @@ public static partial class HtmlReport
             Card(page, r.RuleUsage.Count(u => u.Status == RuleUsageStatus.Unused), "ingress rules of attached groups never used");
         }
 
+        if (input.Questions.Contains(Question.Exposures))
+        {
+            long exposed = r.Exposures.Where(x => x.Exposed.Records + x.Exposed.ScannerRecords > 0).Select(x => (x.GroupId, x.RuleId, x.EventId)).Distinct().LongCount();
+            Card(page, exposed, exposed == 1 ? "risky rule let in traffic no other rule would have" : "risky rules let in traffic no other rule would have", exposed > 0);
+        }
+
         page.Append("</div>\n");
         if (input.Questions.Contains(Question.RuleChanges))
         {
@@ -181,6 +187,8 @@ public static partial class HtmlReport
             {
                 page.Append(" Its group was never attached to an interface (question 4).");
             }
+
+            WriteExposureSentence(page, input, c);
 
             page.Append("</li>\n");
         }

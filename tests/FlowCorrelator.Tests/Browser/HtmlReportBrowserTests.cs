@@ -56,7 +56,7 @@ public sealed class HtmlReportBrowserTests
     [Test]
     public async Task DemoReport_Opened_RendersEverySectionWithoutConsoleErrorsOrRequests()
     {
-        foreach (string id in new[] { "summary", "fleet-chart", "q-accessAttempts", "q-ruleChanges", "q-groupAttachments", "q-unusedGroups", "q-ruleUsage", "diagnostics" })
+        foreach (string id in new[] { "summary", "fleet-chart", "q-accessAttempts", "q-ruleChanges", "q-groupAttachments", "q-unusedGroups", "q-ruleUsage", "q-exposures", "diagnostics" })
         {
             Assert.That(await _browser.Page.Locator("#" + id).IsVisibleAsync(), Is.True, id);
         }
@@ -84,6 +84,7 @@ public sealed class HtmlReportBrowserTests
         Assert.That(await RowCount("#q-groupAttachments"), Is.EqualTo(_expected.GroupAttachments.Length));
         Assert.That(await RowCount("#q-unusedGroups"), Is.EqualTo(_expected.UnusedGroups.Length));
         Assert.That(await RowCount("#q-ruleUsage"), Is.EqualTo(_expected.RuleUsage.Length));
+        Assert.That(await RowCount("#q-exposures"), Is.EqualTo(_expected.Exposures.Length));
         Assert.That(await _browser.Page.Locator("#q-unusedGroups .pager").IsVisibleAsync(), Is.False, "one page: no pager");
         Assert.That(await _browser.Page.Locator("#q-unusedGroups input.filter").IsVisibleAsync(), Is.True, "the script shows the filter");
     }
@@ -155,6 +156,36 @@ public sealed class HtmlReportBrowserTests
         Assert.That(line.X, Is.InRange(chart.X, chart.X + chart.Width));
         Assert.That(line.Height, Is.GreaterThan(chart.Height / 2));
         Assert.That(await _browser.Page.Locator("#fleet-chart svg.chart svg path, #fleet-chart svg.chart svg rect").CountAsync(), Is.GreaterThan(20));
+    }
+
+    [Test]
+    public async Task ExposureSection_HasOneIntervalPerRow_AndTheWorldSshRulesAdmittedSpan()
+    {
+        ILocator section = _browser.Page.Locator("#q-exposures");
+        ILocator intervals = section.Locator("svg.chart.intervals g.interval");
+        Assert.That(await intervals.CountAsync(), Is.EqualTo(_expected.Exposures.Length), "one bar per row");
+
+        // The story's world-open SSH rule: bar #n is row n of the table in its first order.
+        int index = _expected.Exposures.IndexOf(_expected.Exposures.Single(x => x.Cidr == "0.0.0.0/0" && x.FromPort == 22 && x.Time == new DateTimeOffset(2026, 3, 2, 6, 0, 30, TimeSpan.Zero)));
+        Exposure ssh = _expected.Exposures[index];
+        ILocator bar = section.Locator($"g.interval[data-row='{index + 1}']");
+        Assert.That(await bar.GetAttributeAsync("data-records"), Is.EqualTo((ssh.Exposed.Records + ssh.Exposed.ScannerRecords).ToString(CultureInfo.InvariantCulture)));
+        string title = (await bar.Locator("title").TextContentAsync())!;
+        Assert.That(title, Does.Contain("tcp/22 from 0.0.0.0/0").And.Contain("dev-intern").And.Contain("2026-03-02 13:12:30 UTC")
+            .And.Contain($"let in {ssh.Exposed.Records:N0} records from {ssh.Exposed.Sources:N0} sources"));
+        string cells = await section.Locator("table.data tbody tr").Nth(index).InnerTextAsync();
+        Assert.That(cells, Does.Contain(ssh.RuleId).And.Contain(ssh.Exposed.Records.ToString(CultureInfo.InvariantCulture)));
+        Assert.That(await section.Locator("table.data tbody tr").Nth(index).GetAttributeAsync("class"), Is.EqualTo("hl"), "it let something in");
+
+        // Drawn inside the chart, and the summary says what the change let in.
+        LocatorBoundingBoxResult chart = (await section.Locator("svg.chart.intervals").BoundingBoxAsync())!;
+        LocatorBoundingBoxResult box = (await bar.Locator("rect").BoundingBoxAsync())!;
+        Assert.That(box.X, Is.InRange(chart.X, chart.X + chart.Width));
+        Assert.That(box.Y, Is.InRange(chart.Y, chart.Y + chart.Height));
+        Assert.That(box.Width, Is.GreaterThan(10), "seven hours of a day's chart");
+        Assert.That(await _browser.Page.Locator("#summary ul.findings").InnerTextAsync(), Does.Contain($"let in {ssh.Exposed.Records:N0} records from {ssh.Exposed.Sources:N0} sources"));
+        Assert.That(_browser.ConsoleErrors, Is.Empty);
+        await section.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(_work, "demo-exposures.png") });
     }
 
     [Test]

@@ -25,12 +25,18 @@ public sealed class InvestigateCommandTests
         Assert.That(exit, Is.EqualTo(0));
         using JsonDocument doc = JsonDocument.Parse(output);
         JsonElement root = doc.RootElement;
-        Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "query", "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage", "diagnostics" }));
+        Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "query", "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage", "exposures", "diagnostics" }));
         AssertFields(root, "accessAttempts", "instanceId", "interfaceId", "securityGroups", "srcAddr", "accepted", "rejected", "packets", "bytes", "firstSeen", "lastSeen");
         AssertFields(root, "ruleChanges", "time", "eventId", "eventName", "groupId", "groupName", "groupUnresolved", "ruleId", "direction", "protocol", "fromPort", "toPort", "cidr", "referencedGroupId", "actor", "sourceIp", "opensToWorld", "risks");
         AssertFields(root, "groupAttachments", "time", "eventId", "interfaceId", "instanceId", "groupsBefore", "groupsAfter", "added", "removed", "actor");
         AssertFields(root, "unusedGroups", "groupId", "groupName", "status", "ingressRuleIds");
         AssertFields(root, "ruleUsage", "ruleId", "groupId", "protocol", "fromPort", "toPort", "cidr", "referencedGroupId", "status", "hits", "scannerHits", "distinctSources", "firstUsed", "lastUsed");
+        AssertFields(root, "exposures", "groupId", "ruleId", "protocol", "fromPort", "toPort", "cidr", "referencedGroupId", "prefixListId", "risks", "time", "eventId", "eventName", "change", "actor", "sourceIp", "inForceFrom", "inForceTo", "exposed", "alsoAdmitted");
+        foreach (string side in new[] { "exposed", "alsoAdmitted" })
+        {
+            Assert.That(root.GetProperty("exposures")[0].GetProperty(side).EnumerateObject().Select(p => p.Name),
+                Is.EqualTo(new[] { "records", "scannerRecords", "sources", "scannerSources", "instances", "fleets", "firstAdmitted", "lastAdmitted" }), side);
+        }
         Assert.That(root.GetProperty("ruleChanges")[0].GetProperty("time").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"));
         JsonElement diagnostics = root.GetProperty("diagnostics");
         Assert.That(diagnostics.GetProperty("flowFiles").GetInt32(), Is.EqualTo(288));
@@ -47,7 +53,7 @@ public sealed class InvestigateCommandTests
         Assert.That(exit, Is.EqualTo(0));
         using JsonDocument doc = JsonDocument.Parse(output);
         Assert.That(doc.RootElement.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "ruleChanges", "diagnostics" }));
-        Assert.That(doc.RootElement.GetProperty("ruleChanges").GetArrayLength(), Is.EqualTo(42));
+        Assert.That(doc.RootElement.GetProperty("ruleChanges").GetArrayLength(), Is.EqualTo(49));
     }
 
     [Test]
@@ -61,7 +67,7 @@ public sealed class InvestigateCommandTests
             Assert.That(exit, Is.EqualTo(0));
             Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName).Order(), Is.EqualTo(new[]
             {
-                "accessAttempts.csv", "diagnostics.json", "groupAttachments.csv", "ruleChanges.csv", "ruleUsage.csv", "unusedGroups.csv",
+                "accessAttempts.csv", "diagnostics.json", "exposures.csv", "groupAttachments.csv", "ruleChanges.csv", "ruleUsage.csv", "unusedGroups.csv",
             }));
             int expected = FindingsJson.Deserialize(File.ReadAllText(Path.Combine(Demo, "expected.json"))).AccessAttempts.Length;
             Assert.That(expected, Is.GreaterThan(100));
@@ -82,7 +88,7 @@ public sealed class InvestigateCommandTests
         var (exit, output, _) = Run("investigate", Demo, "--tag", "Name=payment", "--port", "22", "--format", "markdown");
 
         Assert.That(exit, Is.EqualTo(0));
-        Assert.That(output.Split('\n').Count(l => l.StartsWith("## ", StringComparison.Ordinal)), Is.EqualTo(5));
+        Assert.That(output.Split('\n').Count(l => l.StartsWith("## ", StringComparison.Ordinal)), Is.EqualTo(6));
         Assert.That(output, Does.Contain("| instanceId | interfaceId |"));
     }
 

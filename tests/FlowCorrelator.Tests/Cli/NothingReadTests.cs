@@ -89,7 +89,7 @@ public sealed class NothingReadTests
         (int exit, string stdout, string stderr) = await CorpusTests.RunAsync(["investigate", dir.Path]);
 
         Assert.That(exit, Is.EqualTo(ExitCodes.InputProblems), stderr);
-        Assert.That(stdout, Does.Contain("WARNING: no CloudTrail events were read: questions 1–5 cannot attribute any record."));
+        Assert.That(stdout, Does.Contain("WARNING: no CloudTrail events were read: questions 1–6 cannot attribute any record."));
         Assert.That(stdout, Does.Not.Contain("All input was read"));
 
         (exit, stdout, _) = await CorpusTests.RunAsync(["investigate", dir.Path, "--format", "json"]);
@@ -99,7 +99,7 @@ public sealed class NothingReadTests
         Assert.That(diagnostics.GetProperty("complete").GetBoolean(), Is.False);
         JsonElement gap = diagnostics.GetProperty("gaps").EnumerateArray().Single();
         Assert.That(gap.GetProperty("missing").GetString(), Is.EqualTo("cloudtrail"));
-        Assert.That(gap.GetProperty("questions").EnumerateArray().Select(q => q.GetString()), Is.EqualTo(new[] { "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage" }));
+        Assert.That(gap.GetProperty("questions").EnumerateArray().Select(q => q.GetString()), Is.EqualTo(new[] { "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage", "exposures" }));
         Assert.That(diagnostics.GetProperty("filesWithProblems").GetInt32(), Is.Zero, "the file itself was read completely");
 
         (exit, stdout, _) = await CorpusTests.RunAsync(["timeline", dir.Path, "--eni", "eni-0a1b"]);
@@ -119,7 +119,7 @@ public sealed class NothingReadTests
 
         (int exit, string stdout, string stderr) = await CorpusTests.RunAsync(["investigate", dir.Path]);
         Assert.That(exit, Is.EqualTo(ExitCodes.InputProblems), stderr);
-        Assert.That(stdout, Does.Contain("WARNING: no flow-log records were read: questions 1, 5 have no traffic to count."));
+        Assert.That(stdout, Does.Contain("WARNING: no flow-log records were read: questions 1, 5, 6 have no traffic to count."));
         Assert.That(stdout, Does.Not.Contain("no CloudTrail events"));
         Assert.That(stdout, Does.Not.Contain("All input was read"));
 
@@ -138,7 +138,7 @@ public sealed class NothingReadTests
         (int exit, string stdout, string stderr) = await CorpusTests.RunAsync(["investigate", dir.Path]);
 
         Assert.That(exit, Is.EqualTo(ExitCodes.InputProblems), stderr);
-        Assert.That(stdout, Does.Contain("WARNING: no CloudTrail events were read: questions 2, 3 cannot see any change (snapshots give the state, not its changes)."));
+        Assert.That(stdout, Does.Contain("WARNING: no CloudTrail events were read: questions 2, 3, 6 cannot see any change (snapshots give the state, not its changes)."));
     }
 
     [Test]

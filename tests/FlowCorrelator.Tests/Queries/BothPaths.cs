@@ -7,7 +7,7 @@ using FlowCorrelator.Reporting;
 namespace FlowCorrelator.Tests.Queries;
 
 /// <summary>
-/// Questions 1 and 5 over records in memory, every way the library answers them: the LINQ reference
+/// Questions 1, 5 and 6 over records in memory, every way the library answers them: the LINQ reference
 /// (<see cref="Investigations.FleetAccess"/>, <see cref="Investigations.RuleUsage"/>), the shipped one-pass sink
 /// (<see cref="Investigations.Run(EnvironmentIndex, IEnumerable{FlowRecord}, InvestigationOptions)"/>), and the same
 /// sink over the records dealt to two sinks then merged, as the file pass merges its threads. Asserts that all three
@@ -32,6 +32,16 @@ internal static class BothPaths
         ImmutableArray<RuleUsage> linq = new InvestigationResult { RuleUsage = Investigations.RuleUsage(index, records, scanners) }.Canonical().RuleUsage;
         AssertSame("question 5, one pass vs LINQ", Investigations.Run(index, records, options).RuleUsage, linq);
         AssertSame("question 5, two merged sinks vs LINQ", TwoSinks(index, records, options).RuleUsage, linq);
+        return linq;
+    }
+
+    /// <summary>Question 6 all three ways (with an optional window, as <c>--from</c>/<c>--to</c> give it).</summary>
+    public static ImmutableArray<Exposure> Exposures(EnvironmentIndex index, IReadOnlyList<FlowRecord> records, ScannerList? scanners = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    {
+        var options = InvestigationOptions.Default with { Scanners = scanners ?? ScannerList.BuiltIn, From = from, To = to };
+        ImmutableArray<Exposure> linq = new InvestigationResult { Exposures = Investigations.Exposures(index, records, scanners, from, to) }.Canonical().Exposures;
+        AssertSame("question 6, one pass vs LINQ", Investigations.Run(index, records, options).Exposures, linq);
+        AssertSame("question 6, two merged sinks vs LINQ", TwoSinks(index, records, options).Exposures, linq);
         return linq;
     }
 

@@ -148,6 +148,7 @@ public sealed class InvestigationsTests
 
         var access = BothPaths.FleetAccess(index, records, Ssh);
         var usage = BothPaths.RuleUsage(index, records);
+        var exposures = BothPaths.Exposures(index, records);
 
         // The agreement is only worth something if the records reach every kind of row.
         Assert.That(access.Select(a => a.InstanceId).Distinct(), Is.EquivalentTo(new[] { "i-0pay", "i-0cli" }), "tagged later, then terminated");
@@ -156,6 +157,8 @@ public sealed class InvestigationsTests
         Assert.That(usage.Select(u => u.Status.ToWireName()).Distinct(), Is.SupersetOf(new[] { "used", "revoked" }));
         Assert.That(usage.Where(u => u.RuleId is "sgr-world" or "sgr-ref" or "sgr-range").Select(u => u.Hits), Is.All.GreaterThan(0));
         Assert.That(usage.Single(u => u.RuleId == "sgr-world").ScannerHits, Is.GreaterThan(0));
+        Exposure world = exposures.Single(x => x.RuleId == "sgr-world");
+        Assert.That(world.Exposed.Records > 0 && world.Exposed.ScannerRecords > 0, Is.True, "exposed and scanner records");
     }
 
     [Test]

@@ -58,4 +58,17 @@ public sealed class HtmlChartTests
         Assert.That(tips[0].Element(ns + "text")!.Value, Is.EqualTo("1,171 admitted"));
         Assert.That(Regex.Count(svg, "#1|#2"), Is.GreaterThanOrEqualTo(2), "rows named by number on the axis");
     }
+
+    [Test]
+    public void Intervals_DrawnTwice_SameBytesAndOwnClipIds()
+    {
+        IntervalRow[] rows = [new(T0.AddHours(6), T0.AddHours(13), T0.AddHours(7), T0.AddHours(8), 3, "sgr-1")];
+
+        string first = HtmlChart.Intervals(rows, T0.AddDays(1));
+        string second = HtmlChart.Intervals(rows, T0.AddDays(1));
+
+        Assert.That(second, Is.EqualTo(first), "the canvas's clip-path counter runs on between renders: ids are renumbered");
+        Assert.That(first, Does.Contain("id=\"iv-clip-0\"").And.Contain("url(#iv-clip-0)"));
+        Assert.That(first, Does.Not.Contain("cl_"));
+    }
 }

@@ -32,7 +32,7 @@ public sealed class S3InvestigateTests
         Assert.That(s3Code, Is.Zero, s3Err);
         using JsonDocument local = JsonDocument.Parse(localOut);
         using JsonDocument remote = JsonDocument.Parse(s3Out);
-        foreach (string key in new[] { "query", "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage" })
+        foreach (string key in new[] { "query", "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage", "exposures" })
         {
             Assert.That(remote.RootElement.GetProperty(key).GetRawText(), Is.EqualTo(local.RootElement.GetProperty(key).GetRawText()), key);
         }
@@ -64,7 +64,7 @@ public sealed class S3InvestigateTests
             Assert.That(code, Is.Zero, mirrorErr);
             using JsonDocument a = JsonDocument.Parse(localOut);
             using JsonDocument b = JsonDocument.Parse(mirrorOut);
-            foreach (string key in new[] { "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage" })
+            foreach (string key in new[] { "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage", "exposures" })
             {
                 Assert.That(b.RootElement.GetProperty(key).GetRawText(), Is.EqualTo(a.RootElement.GetProperty(key).GetRawText()), key);
             }

@@ -49,6 +49,7 @@ public sealed class TruthCheckTests
             AssertEqual(actual, expected);
             Assert.That(expected.AccessAttempts, Is.Not.Empty, "the world exercises question 1");
             Assert.That(expected.RuleUsage.Select(r => r.Status.ToWireName()).Distinct(), Is.SupersetOf(new[] { "used", "unused", "revoked" }));
+            Assert.That(expected.Exposures.Where(x => x.Exposed.Records > 0), Is.Not.Empty, "the world exercises question 6");
         }
         finally
         {
@@ -109,6 +110,10 @@ public sealed class TruthCheckTests
 
         AssertEqual(actual, FindingsJson.Deserialize(File.ReadAllText(Path.Combine(demo, "expected.json"))));
         Assert.That(actual.RuleChanges.Any(r => r.OpensToWorld && r.Risks.Contains("admin-port:22") && r.Change == RuleChangeKind.Added), Is.True, "the story: port 22 opened to the world");
+        Exposure ssh = actual.Exposures.Single(x => x.Cidr == "0.0.0.0/0" && x.FromPort == 22 && x.Time == new DateTimeOffset(2026, 3, 2, 6, 0, 30, TimeSpan.Zero));
+        Assert.That(ssh.Exposed.Sources, Is.GreaterThan(100), "the story: the brute force got in through the world rule, not the office rule");
+        Assert.That(ssh.AlsoAdmitted.Sources, Is.GreaterThan(0), "the office got in through both");
+        Assert.That(ssh.Exposed.Fleets, Is.EqualTo(new[] { "payment" }));
     }
 
     /// <summary>
@@ -176,6 +181,7 @@ public sealed class TruthCheckTests
                 GroupAttachments = Investigations.GroupAttachments(workspace.Index),
                 UnusedGroups = Investigations.UnusedGroups(workspace.Index),
                 RuleUsage = Investigations.RuleUsage(workspace.Index, records),
+                Exposures = Investigations.Exposures(workspace.Index, records),
             }.Canonical();
 
             AssertEqual(pass, linq);
@@ -201,6 +207,7 @@ public sealed class TruthCheckTests
             Compare("groupAttachments", actual.GroupAttachments, expected.GroupAttachments);
             Compare("unusedGroups", actual.UnusedGroups, expected.UnusedGroups);
             Compare("ruleUsage", actual.RuleUsage, expected.RuleUsage);
+            Compare("exposures", actual.Exposures, expected.Exposures);
         });
     }
 
