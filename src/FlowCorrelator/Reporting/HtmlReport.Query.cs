@@ -18,7 +18,7 @@ public static partial class HtmlReport
         page.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"FlowCorrelator\">\n");
         page.Append("<title>FlowCorrelator query</title>\n<style>").Append(css).Append("</style>\n</head>\n<body>\n");
         page.Append("<header class=\"top\"><h1>FlowCorrelator query</h1><p><code>").Append(HtmlText.Escape(title)).Append("</code></p></header>\n<main>\n");
-        page.Append("<section id=\"query\"><h2>Result</h2><p>")
+        page.Append("<section id=\"query\" class=\"rows\"><h2>Result</h2><p>")
             .Append(Plural(rows.Count, "row", "rows")).Append("; ").Append(N(result.RecordsMatched)).Append(" of ")
             .Append(Plural(result.RecordsOffered, "record", "records")).Append(" matched.</p>\n");
         WriteTable(page, "query result", headers, numeric, rows);

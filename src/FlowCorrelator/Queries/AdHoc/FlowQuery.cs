@@ -154,7 +154,8 @@ public sealed partial class FlowQuery
         string function = m.Groups["f"].Value.ToLowerInvariant();
         string argument = m.Groups["arg"].Value.Trim();
         bool hasArgument = argument.Length > 0;
-        string name = alias ?? (hasArgument ? $"{QueryCompiler.CamelCase(function == "countdistinct" ? "CountDistinct" : function)}({argument})" : function == "countdistinct" ? "countDistinct" : function);
+        string shown = function == "countdistinct" ? "countDistinct" : function;
+        string name = alias ?? (hasArgument ? $"{shown}({argument})" : shown);
         switch (function)
         {
             case "count" when !hasArgument:

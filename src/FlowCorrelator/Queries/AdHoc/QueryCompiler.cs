@@ -39,15 +39,9 @@ internal static partial class QueryCompiler
         .Where(p => p.Name is not (nameof(EnrichedFlow.Record) or nameof(EnrichedFlow.Interface)))
         .ToDictionary(p => p.Name.ToLowerInvariant(), p => p, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The functions a query may call, by lower-case name.</summary>
-    internal static readonly IReadOnlySet<string> Functions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        "tag", "peerTag", "hasGroup", "matchesRule", "inCidr", "StartsWith", "EndsWith", "Contains", "ToLower", "ToUpper",
-    };
-
     /// <summary>Parses, checks and rewrites <paramref name="text"/> into a lambda over <see cref="EnrichedFlow"/>.</summary>
     /// <param name="text">The expression.</param>
-    /// <param name="resultType">Required result type, or null for any (then converted to <see cref="object"/>).</param>
+    /// <param name="resultType">Required result type, or null for the expression's own type.</param>
     /// <param name="argument">The option it came from, for messages (<c>--where</c>).</param>
     /// <param name="textFields">Receives the text columns the expression reads.</param>
     /// <exception cref="QueryException">A syntax error, an unknown field or function, a type mismatch, or a call outside the allow-list.</exception>
@@ -92,12 +86,14 @@ internal static partial class QueryCompiler
                 $"unknown field '{name}': expected a flow-log or enriched field (srcaddr, dstport, protocol, action, direction, instanceId, instanceRunning, groups, vpcId, scanner, …; docs/query.md lists them all){(near is null ? string.Empty : $"; did you mean '{near}'?")}");
         }
 
-        const string NoMethod = "Method '";
-        at = message.IndexOf(NoMethod, StringComparison.Ordinal);
-        if (at >= 0 && message.Contains("not accessible", StringComparison.Ordinal) || message.Contains("No applicable method", StringComparison.Ordinal))
+        // "Method 'X' on type 'T' is not accessible." / "No applicable method 'X' exists in type 'T'".
+        bool notCallable = (message.StartsWith("Method '", StringComparison.Ordinal) && message.Contains("not accessible", StringComparison.Ordinal))
+            || message.StartsWith("No applicable method '", StringComparison.Ordinal);
+        int open = message.IndexOf('\'', StringComparison.Ordinal);
+        int close = open < 0 ? -1 : message.IndexOf('\'', open + 1);
+        if (notCallable && close > open)
         {
-            int start = message.IndexOf('\'', StringComparison.Ordinal) + 1;
-            string name = message[start..message.IndexOf('\'', start)];
+            string name = message[(open + 1)..close];
             return new QueryException(argument, text, position, name,
                 $"'{name}' cannot be called here: a query may call only tag(\"KEY\"), peerTag(\"KEY\"), hasGroup(\"sg-…\"), matchesRule(\"sgr-…\"), inCidr(ADDRESS, \"CIDR\") and the text tests StartsWith, EndsWith, Contains, ToLower, ToUpper, each with arguments of the right type");
         }
@@ -121,8 +117,6 @@ internal static partial class QueryCompiler
 
         return best is not null && bestDistance <= Math.Max(2, name.Length / 3) ? EnrichedFlow.FieldName(Fields[best].Name) : null;
     }
-
-    internal static string CamelCase(string pascal) => char.ToLowerInvariant(pascal[0]) + pascal[1..];
 
     private static int Distance(string a, string b)
     {
