@@ -131,7 +131,7 @@ internal static partial class HtmlChart
         plot.Axes.Margins(bottom: 0);
         plot.YLabel(string.Create(CultureInfo.InvariantCulture, $"records per {BinLabel(binMinutes)}"));
         plot.XLabel("time (UTC)");
-        string inner = plot.GetSvgXml(Width, Height);
+        string inner = LocalClipIds(plot.GetSvgXml(Width, Height), "fleet");
         PixelRect area = plot.RenderManager.LastRender.DataRect;
 
         var svg = new StringBuilder(inner.Length + (markers.Count * 300) + 512);

@@ -71,4 +71,17 @@ public sealed class HtmlChartTests
         Assert.That(first, Does.Contain("id=\"iv-clip-0\"").And.Contain("url(#iv-clip-0)"));
         Assert.That(first, Does.Not.Contain("cl_"));
     }
+
+    [Test]
+    public void FleetAttempts_DrawnTwice_SameBytesAndOwnClipIds()
+    {
+        var activity = new FleetActivity { Buckets = [.. Enumerable.Range(0, 120).Select(m => new FleetActivityBucket(T0.AddMinutes(m), 1, 2, 0, 0))] };
+
+        string first = HtmlChart.FleetAttempts(activity, []).Svg;
+        string second = HtmlChart.FleetAttempts(activity, []).Svg;
+
+        Assert.That(second, Is.EqualTo(first), "the canvas's clip-path counter runs on between renders: ids are renumbered");
+        Assert.That(first, Does.Contain("id=\"fleet-clip-0\""));
+        Assert.That(first, Does.Not.Contain("cl_"));
+    }
 }
