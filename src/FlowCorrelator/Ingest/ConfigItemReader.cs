@@ -249,7 +249,7 @@ public sealed class ConfigItemReader
                 case "AWS::EC2::Instance":
                     return change with { Instance = Instance(conf, item, change.ResourceId) };
                 case "AWS::EC2::NetworkInterface":
-                    NetworkInterfaceInfo nic = Interface(conf, change.ResourceId, 0);
+                    NetworkInterfaceInfo nic = DescribedResources.Interface(conf, change.ResourceId, 0);
                     string? attachedTo = TryGet(conf, "attachment", out JsonElement attachment) ? Str(attachment, "instanceId") : null;
                     return change with { NetworkInterface = nic, AttachedInstanceId = string.IsNullOrEmpty(attachedTo) ? null : attachedTo };
                 case "AWS::EC2::SecurityGroup":
@@ -295,7 +295,7 @@ public sealed class ConfigItemReader
         {
             if (Str(nic, "networkInterfaceId") is { Length: > 0 } nicId)
             {
-                nics.Add(Interface(nic, nicId, position));
+                nics.Add(DescribedResources.Interface(nic, nicId, position));
             }
 
             position++;
@@ -311,7 +311,7 @@ public sealed class ConfigItemReader
             SubnetId = Str(conf, "subnetId"),
             VpcId = Str(conf, "vpcId"),
             PrivateIp = Str(conf, "privateIpAddress"),
-            Groups = [.. GroupRefs(conf, "securityGroups")],
+            Groups = [.. DescribedResources.Groups(conf, "securityGroups")],
             Tags = [.. tags],
             NetworkInterfaces = nics.ToImmutable(),
             State = TryGet(conf, "state", out JsonElement state) ? Str(state, "name") : null,
@@ -324,57 +324,6 @@ public sealed class ConfigItemReader
             : [];
 
     /// <summary>An interface in the camelCase describe-network-interfaces shape (a NetworkInterface item, or an instance's <c>networkInterfaces</c> entry).</summary>
-    private static NetworkInterfaceInfo Interface(JsonElement nic, string id, int position)
-    {
-        var ips = new List<string>();
-        if (Str(nic, "privateIpAddress") is { Length: > 0 } primary)
-        {
-            ips.Add(primary);
-        }
-
-        foreach (JsonElement item in Items(nic, "privateIpAddresses"))
-        {
-            if (Str(item, "privateIpAddress") is { Length: > 0 } ip && !ips.Contains(ip))
-            {
-                if (Bool(item, "primary") == true)
-                {
-                    ips.Insert(0, ip);
-                }
-                else
-                {
-                    ips.Add(ip);
-                }
-            }
-        }
-
-        foreach (JsonElement item in Items(nic, "ipv6Addresses"))
-        {
-            string? ip = item.ValueKind == JsonValueKind.String ? item.GetString() : Str(item, "ipv6Address");
-            if (!string.IsNullOrEmpty(ip) && !ips.Contains(ip))
-            {
-                ips.Add(ip);
-            }
-        }
-
-        JsonElement attachment = TryGet(nic, "attachment", out JsonElement a) ? a : default;
-        return new NetworkInterfaceInfo
-        {
-            NetworkInterfaceId = id,
-            AttachmentId = Str(attachment, "attachmentId"),
-            DeviceIndex = Int(attachment, "deviceIndex") ?? position,
-            DeleteOnTermination = Bool(attachment, "deleteOnTermination"),
-            SubnetId = Str(nic, "subnetId"),
-            VpcId = Str(nic, "vpcId"),
-            PrivateIps = [.. ips],
-            Groups = [.. GroupRefs(nic, "groups")],
-            Tags = [.. Tags(TryGet(nic, "tagSet", out JsonElement tagSet) ? Items(tagSet) : Items(nic, "tags"), valueOptional: false)],
-            InterfaceType = Str(nic, "interfaceType"),
-        };
-    }
-
-    private static IEnumerable<GroupRef> GroupRefs(JsonElement obj, string name) =>
-        Items(obj, name).Select(g => (Id: Str(g, "groupId"), Name: Str(g, "groupName"))).Where(g => !string.IsNullOrEmpty(g.Id)).Select(g => new GroupRef(g.Id!, g.Name));
-
     /// <summary>
     /// One rule per peer of an <c>ipPermissions</c> entry. Peers: <c>ipv4Ranges</c> (objects with <c>cidrIp</c>); items
     /// recorded before it existed have only <c>ipRanges</c>, a list of CIDR strings, which newer items repeat beside

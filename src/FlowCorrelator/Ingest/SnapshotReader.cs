@@ -317,71 +317,15 @@ public sealed partial class SnapshotReader
             SubnetId = Str(instance, "SubnetId"),
             VpcId = Str(instance, "VpcId"),
             PrivateIp = Str(instance, "PrivateIpAddress"),
-            Groups = [.. SnapshotGroups(instance, "SecurityGroups")],
+            Groups = [.. DescribedResources.Groups(instance, "SecurityGroups")],
             Tags = [.. Tags(Items(instance, "Tags"), valueOptional: false)],
             NetworkInterfaces = nics.ToImmutable(),
             State = TryGet(instance, "State", out JsonElement state) ? Str(state, "Name") : null,
         };
     }
 
-    private static NetworkInterfaceInfo? Interface(JsonElement nic, int position)
-    {
-        string? id = Str(nic, "NetworkInterfaceId");
-        if (string.IsNullOrEmpty(id))
-        {
-            return null;
-        }
-
-        var ips = new List<string>();
-        string? primary = Str(nic, "PrivateIpAddress");
-        if (!string.IsNullOrEmpty(primary))
-        {
-            ips.Add(primary);
-        }
-
-        foreach (JsonElement item in Items(nic, "PrivateIpAddresses"))
-        {
-            string? ip = Str(item, "PrivateIpAddress");
-            if (!string.IsNullOrEmpty(ip) && !ips.Contains(ip))
-            {
-                if (Bool(item, "Primary") == true)
-                {
-                    ips.Insert(0, ip);
-                }
-                else
-                {
-                    ips.Add(ip);
-                }
-            }
-        }
-
-        foreach (JsonElement item in Items(nic, "Ipv6Addresses"))
-        {
-            string? ip = Str(item, "Ipv6Address");
-            if (!string.IsNullOrEmpty(ip) && !ips.Contains(ip))
-            {
-                ips.Add(ip);
-            }
-        }
-
-        JsonElement attachment = TryGet(nic, "Attachment", out JsonElement a) ? a : default;
-        return new NetworkInterfaceInfo
-        {
-            NetworkInterfaceId = id,
-            AttachmentId = Str(attachment, "AttachmentId"),
-            DeviceIndex = Int(attachment, "DeviceIndex") ?? position,
-            DeleteOnTermination = Bool(attachment, "DeleteOnTermination"),
-            SubnetId = Str(nic, "SubnetId"),
-            VpcId = Str(nic, "VpcId"),
-            PrivateIps = [.. ips],
-            Groups = [.. SnapshotGroups(nic, "Groups")],
-            Tags = [.. Tags(TryGet(nic, "TagSet", out JsonElement tagSet) ? Items(tagSet) : Items(nic, "Tags"), valueOptional: false)],
-            InterfaceType = Str(nic, "InterfaceType"),
-        };
-    }
-
-    private static List<GroupRef> SnapshotGroups(JsonElement obj, string name) =>
-        [.. Items(obj, name).Select(g => (Id: Str(g, "GroupId"), Name: Str(g, "GroupName"))).Where(g => !string.IsNullOrEmpty(g.Id)).Select(g => new GroupRef(g.Id!, g.Name))];
+    private static NetworkInterfaceInfo? Interface(JsonElement nic, int position) =>
+        Str(nic, "NetworkInterfaceId") is { Length: > 0 } id ? DescribedResources.Interface(nic, id, position) : null;
 
     /// <summary>One spec per peer of an <c>IpPermissions</c> entry: IpRanges, Ipv6Ranges, UserIdGroupPairs, PrefixListIds.</summary>
     private IEnumerable<SecurityGroupRuleSpec> ExpandPermission(JsonElement permission, string groupId, bool egress, FileReport report)
