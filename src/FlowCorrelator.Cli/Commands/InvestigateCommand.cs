@@ -313,9 +313,6 @@ internal sealed class OutputOptions
 /// <summary>--tag (or --asg), --port, --protocol for question 1.</summary>
 internal sealed class AccessOptions(bool required)
 {
-    /// <summary>The tag Auto Scaling puts on every instance it launches.</summary>
-    public const string AutoScalingGroupTag = "aws:autoscaling:groupName";
-
     public Option<string?> Tag { get; } = new("--tag") { Description = "Fleet tag KEY=VALUE (e.g. Name=payment)." };
 
     public Option<string?> Asg { get; } = new("--asg")
@@ -356,7 +353,7 @@ internal sealed class AccessOptions(bool required)
                 throw new UsageException("--asg: the Auto Scaling group name is empty.");
             }
 
-            tag = AutoScalingGroupTag + "=" + asg;
+            tag = AutoScalingTag.GroupNameTagKey + "=" + asg;
         }
 
         if (tag is null && port is null && !required)

@@ -15,9 +15,6 @@ internal sealed partial class IndexBuilder
     /// <summary>Instances an EC2 Fleet launched: the fleet's instance tags and the template it used, for their RunInstances.</summary>
     private readonly Dictionary<string, (ImmutableArray<Tag> Tags, LaunchTemplateRef? Template)> _fleetInstances = new(StringComparer.Ordinal);
 
-    /// <summary>The tag Auto Scaling puts on every instance it launches.</summary>
-    private const string AutoScalingGroupTag = "aws:autoscaling:groupName";
-
     private void CreateTemplateVersion(LaunchTemplateVersionCreated c)
     {
         MutableTemplate template = Template(c.TemplateId);
@@ -177,7 +174,7 @@ internal sealed partial class IndexBuilder
 
         (ImmutableArray<Tag> Tags, LaunchTemplateRef? Template) fleet = _fleetInstances.GetValueOrDefault(info.InstanceId);
         LaunchTemplateRef? templateRef = requested ?? fleet.Template ?? TemplateFromTags(stated);
-        MutableAutoScalingGroup? asg = stated.TryGetValue(AutoScalingGroupTag, out string? asgName) && _autoScalingGroups.TryGetValue(asgName, out MutableAutoScalingGroup? g) && !g.Deleted ? g : null;
+        MutableAutoScalingGroup? asg = stated.TryGetValue(AutoScalingTag.GroupNameTagKey, out string? asgName) && _autoScalingGroups.TryGetValue(asgName, out MutableAutoScalingGroup? g) && !g.Deleted ? g : null;
         templateRef ??= asg?.Template;
         LaunchTemplateContent? template = ResolveTemplate(templateRef, stated);
 

@@ -62,7 +62,7 @@ public sealed class ConfigItemReader
             string name = input.Name.Replace('\\', '/');
             string what = name.Contains("ConfigHistory", StringComparison.Ordinal) ? "history" : name.Contains("ConfigSnapshot", StringComparison.Ordinal) ? "snapshot" : "items";
             report.Format = (encoding == InputEncoding.Gzip ? "gzip json" : "json") + ", AWS Config " + what;
-            ReadItems(Document(buffer), input.Name, report, onEvent);
+            ReadItems(BufferedDocument(buffer), input.Name, report, onEvent);
         }
         catch (InflateLimitException ex)
         {
@@ -94,13 +94,6 @@ public sealed class ConfigItemReader
         }
 
         return events;
-    }
-
-    /// <summary>The buffered document, without a UTF-8 byte order mark.</summary>
-    private static ReadOnlyMemory<byte> Document(MemoryStream buffer)
-    {
-        ReadOnlyMemory<byte> bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        return bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
     }
 
     /// <summary>Walks the top-level object to its <c>configurationItems</c> array and reads each item on its own.</summary>

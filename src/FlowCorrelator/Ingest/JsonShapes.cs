@@ -10,6 +10,16 @@ namespace FlowCorrelator.Ingest;
 /// </summary>
 internal static class JsonShapes
 {
+    /// <summary>
+    /// A JSON document buffered whole, without the UTF-8 byte order mark that <c>JsonDocument.Parse(Stream)</c> skips
+    /// too (the snapshot and Config readers parse the buffer itself, so a depth error can be told apart on the same bytes).
+    /// </summary>
+    public static ReadOnlyMemory<byte> BufferedDocument(MemoryStream buffer)
+    {
+        ReadOnlyMemory<byte> bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
+    }
+
     /// <summary>The named member of an object, or false when absent, null, or the value is not an object.</summary>
     public static bool TryGet(JsonElement obj, string name, out JsonElement value)
     {

@@ -112,12 +112,12 @@ public sealed partial class SnapshotReader
             using Stream text = InputDecoder.OpenText(raw, Options, out InputEncoding encoding);
             report.Format = encoding == InputEncoding.Gzip ? "gzip json" : "json";
             text.CopyTo(buffer);
-            using JsonDocument document = JsonDocument.Parse(Document(buffer), new JsonDocumentOptions { MaxDepth = Options.MaxJsonDepth });
+            using JsonDocument document = JsonDocument.Parse(BufferedDocument(buffer), new JsonDocumentOptions { MaxDepth = Options.MaxJsonDepth });
             return Build(document.RootElement, report, synthesisedGroups);
         }
         catch (JsonException ex)
         {
-            ProblemReason reason = JsonDepthLimit.WasExceeded(Document(buffer).Span, isFinalBlock: true, Options.MaxJsonDepth, ex) ? ProblemReason.TooDeep : ProblemReason.InvalidJson;
+            ProblemReason reason = JsonDepthLimit.WasExceeded(BufferedDocument(buffer).Span, isFinalBlock: true, Options.MaxJsonDepth, ex) ? ProblemReason.TooDeep : ProblemReason.InvalidJson;
             Fail(report, reason, ex.BytePositionInLine ?? 0, ex.Message);
         }
         catch (InflateLimitException ex)
@@ -138,13 +138,6 @@ public sealed partial class SnapshotReader
         }
 
         return null;
-    }
-
-    /// <summary>The buffered document, without the UTF-8 byte order mark that <c>JsonDocument.Parse(Stream)</c> skips too.</summary>
-    private static ReadOnlyMemory<byte> Document(MemoryStream buffer)
-    {
-        ReadOnlyMemory<byte> bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        return bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
     }
 
     private BaselineSnapshot? Build(JsonElement root, FileReport report, HashSet<string> synthesisedGroups)

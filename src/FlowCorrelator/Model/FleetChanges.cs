@@ -75,7 +75,11 @@ public sealed record FleetCreated(string FleetId, string? FleetType, ImmutableAr
 /// <param name="Key">Tag key.</param>
 /// <param name="Value">Tag value (null in a DeleteTags that names none).</param>
 /// <param name="PropagateAtLaunch">Given to new instances (absent in the event: false).</param>
-public sealed record AutoScalingTag(string GroupName, string Key, string? Value, bool PropagateAtLaunch);
+public sealed record AutoScalingTag(string GroupName, string Key, string? Value, bool PropagateAtLaunch)
+{
+    /// <summary>The tag Auto Scaling puts on every instance it launches; its value is the group's name.</summary>
+    public const string GroupNameTagKey = "aws:autoscaling:groupName";
+}
 
 /// <summary>CreateAutoScalingGroup and UpdateAutoScalingGroup (events of <c>autoscaling.amazonaws.com</c>).</summary>
 /// <param name="GroupName"><c>autoScalingGroupName</c>.</param>
