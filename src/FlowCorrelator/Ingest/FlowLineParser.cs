@@ -202,6 +202,8 @@ internal static class FlowLineParser
         FlowAction action = FlowAction.None;
         FlowLogStatus status = FlowLogStatus.Ok;
         FlowDirection direction = FlowDirection.Unknown;
+        InstanceKey instance = default;
+        FlowTagValue instanceTag = default, instanceTag2 = default, asgTag = default, asgTag2 = default;
 
         for (int i = 0; i < columns.Length; i++)
         {
@@ -228,6 +230,11 @@ internal static class FlowLineParser
                 case FlowField.TrafficPath: ok = TryInt(f, 0, int.MaxValue, out trafficPath, ref reason); break;
                 case FlowField.PktSrcAddr: ok = TryAddress(f, out pktSrc, ref reason); break;
                 case FlowField.PktDstAddr: ok = TryAddress(f, out pktDst, ref reason); break;
+                case FlowField.InstanceId: instance = InstanceKey.FromUtf8(f); break;
+                case FlowField.InstanceTag: instanceTag = FlowTagValue.FromUtf8(f); break;
+                case FlowField.InstanceTag2: instanceTag2 = FlowTagValue.FromUtf8(f); break;
+                case FlowField.AsgTag: asgTag = FlowTagValue.FromUtf8(f); break;
+                case FlowField.AsgTag2: asgTag2 = FlowTagValue.FromUtf8(f); break;
                 default: break; // text fields are kept as bytes; nothing to validate
             }
 
@@ -258,6 +265,11 @@ internal static class FlowLineParser
             TrafficPath = trafficPath,
             PktSrcAddr = pktSrc,
             PktDstAddr = pktDst,
+            InstanceId = instance,
+            InstanceTag = instanceTag,
+            InstanceTag2 = instanceTag2,
+            AsgTag = asgTag,
+            AsgTag2 = asgTag2,
         };
         return LineParseResult.Record(columns.Length);
     }
@@ -266,7 +278,8 @@ internal static class FlowLineParser
     internal static bool IsParsed(FlowField field) => field is FlowField.Version or FlowField.AccountId or FlowField.InterfaceId
         or FlowField.SrcAddr or FlowField.DstAddr or FlowField.SrcPort or FlowField.DstPort or FlowField.Protocol
         or FlowField.Packets or FlowField.Bytes or FlowField.Start or FlowField.End or FlowField.Action or FlowField.LogStatus
-        or FlowField.FlowDirection or FlowField.TcpFlags or FlowField.TrafficPath or FlowField.PktSrcAddr or FlowField.PktDstAddr;
+        or FlowField.FlowDirection or FlowField.TcpFlags or FlowField.TrafficPath or FlowField.PktSrcAddr or FlowField.PktDstAddr
+        or FlowField.InstanceId or FlowField.InstanceTag or FlowField.InstanceTag2 or FlowField.AsgTag or FlowField.AsgTag2;
 
     /// <summary>Splits on runs of spaces; returns the field count, or fields.Length + 1 when there are more.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

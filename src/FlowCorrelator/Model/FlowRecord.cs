@@ -102,4 +102,19 @@ public readonly record struct FlowRecord
 
     /// <summary><c>pkt-dstaddr</c>.</summary>
     public IpAddr PktDstAddr { get; init; }
+
+    /// <summary><c>instance-id</c> (version 3+): the instance AWS saw behind the interface; evidence when the index knows no attachment.</summary>
+    public InstanceKey InstanceId { get; init; }
+
+    /// <summary><c>instance-tag</c> (version 11): the value of the instance tag the flow log's first instance slot shows.</summary>
+    public FlowTagValue InstanceTag { get; init; }
+
+    /// <summary><c>instance-tag-2</c> (version 11).</summary>
+    public FlowTagValue InstanceTag2 { get; init; }
+
+    /// <summary><c>asg-tag</c> (version 11): the value of a tag of the instance's Auto Scaling group.</summary>
+    public FlowTagValue AsgTag { get; init; }
+
+    /// <summary><c>asg-tag-2</c> (version 11).</summary>
+    public FlowTagValue AsgTag2 { get; init; }
 }

@@ -39,6 +39,18 @@ public sealed record AccessAttempt
 
     /// <summary>True when the source lies in a known internet-scanner range.</summary>
     public bool Scanner { get; init; }
+
+    /// <summary>
+    /// Who named the instance: the index's attachment (<see cref="EvidenceSource.Index"/>) or, when the index knew no
+    /// attachment of the interface at the time, the records' own <c>instance-id</c>.
+    /// </summary>
+    public EvidenceSource InstanceFrom { get; init; }
+
+    /// <summary>
+    /// Who said the instance carries the fleet's tag: the index, or (when the index knew no tag of the instance) the
+    /// records' tag field mapped by <see cref="AccessQuery.TagFields"/>.
+    /// </summary>
+    public EvidenceSource TagFrom { get; init; }
 }
 
 /// <summary>Question 2: one row per security-group rule touched by a successful Authorize/Revoke/Modify call.</summary>
@@ -226,4 +238,66 @@ public sealed record AccessQuery
 
     /// <summary>IANA protocol number (6 = tcp).</summary>
     public int Protocol { get; init; } = 6;
+
+    /// <summary>
+    /// Which tag key each version-11 tag field of the flow logs holds (the flow log's <c>TagFieldSpecifications</c>;
+    /// the records do not say). Used only for instances whose tags the index does not know (docs/semantics.md).
+    /// </summary>
+    public ImmutableArray<TagFieldMapping> TagFields { get; init; } = [];
+}
+
+/// <summary>
+/// One tag field of a version-11 flow log and the tag key it holds, e.g. <c>instance-tag</c> → <c>Name</c>.
+/// </summary>
+public sealed record TagFieldMapping
+{
+    /// <summary>The fields that can be mapped: tags of the instance, or of its Auto Scaling group.</summary>
+    public static ImmutableArray<string> Fields { get; } = ["instance-tag", "instance-tag-2", "asg-tag", "asg-tag-2"];
+
+    /// <summary>A mapping of <paramref name="field"/> to <paramref name="key"/>.</summary>
+    /// <exception cref="ArgumentException">The field is not one of <see cref="Fields"/>, or the key is empty.</exception>
+    [System.Text.Json.Serialization.JsonConstructor]
+    public TagFieldMapping(string field, string key)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (!Fields.Contains(field, StringComparer.Ordinal))
+        {
+            throw new ArgumentException(
+                field is "interface-tag" or "interface-tag-2"
+                    ? $"'{field}' holds a tag of the network interface, not of the instance, so it is not fleet evidence; use the query command to filter on it."
+                    : $"'{field}' is not a tag field; use one of {string.Join(", ", Fields)}.",
+                nameof(field));
+        }
+
+        Field = field;
+        Key = key;
+    }
+
+    /// <summary>The flow-log field (<c>instance-tag</c>, <c>instance-tag-2</c>, <c>asg-tag</c>, <c>asg-tag-2</c>).</summary>
+    public string Field { get; }
+
+    /// <summary>The tag key it holds.</summary>
+    public string Key { get; }
+
+    /// <summary>Parses <c>FIELD=KEY</c> (the CLI's <c>--tag-field</c>).</summary>
+    /// <exception cref="FormatException">No <c>=</c>, or an unknown field, or an empty key.</exception>
+    public static TagFieldMapping Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || eq == text.Length - 1)
+        {
+            throw new FormatException($"'{text}' is not FIELD=KEY (for example instance-tag=Name).");
+        }
+
+        try
+        {
+            return new TagFieldMapping(text[..eq].Trim(), text[(eq + 1)..]);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+    }
 }

@@ -40,13 +40,14 @@ public sealed record InvestigationResult
 
     /// <summary>
     /// The same answers with every list in canonical order, so that two results compare equal row by row:
-    /// access by (instance, interface, groups, source); rule changes by (time, event id, group, rule id, change);
+    /// access by (instance, interface, groups, source, instance evidence, tag evidence); rule changes by (time, event id, group, rule id, change);
     /// attachments by (time, event id, interface); unused groups by group; rule usage by (group, rule); exposures by (time, event id, group, rule).
     /// </summary>
     public InvestigationResult Canonical() => this with
     {
         AccessAttempts = [.. AccessAttempts.OrderBy(a => a.InstanceId, StringComparer.Ordinal).ThenBy(a => a.InterfaceId, StringComparer.Ordinal)
-            .ThenBy(a => string.Join(',', a.SecurityGroups), StringComparer.Ordinal).ThenBy(a => IpAddr.TryParse(a.SrcAddr, out IpAddr ip) ? ip : default).ThenBy(a => a.SrcAddr, StringComparer.Ordinal)],
+            .ThenBy(a => string.Join(',', a.SecurityGroups), StringComparer.Ordinal).ThenBy(a => IpAddr.TryParse(a.SrcAddr, out IpAddr ip) ? ip : default).ThenBy(a => a.SrcAddr, StringComparer.Ordinal)
+            .ThenBy(a => a.InstanceFrom).ThenBy(a => a.TagFrom)],
         RuleChanges = [.. RuleChanges.OrderBy(r => r.Time).ThenBy(r => r.EventId, StringComparer.Ordinal).ThenBy(r => r.GroupId, StringComparer.Ordinal)
             .ThenBy(r => r.RuleId ?? string.Empty, StringComparer.Ordinal).ThenBy(r => r.Change.ToWireName(), StringComparer.Ordinal).ThenBy(r => r.Cidr ?? r.ReferencedGroupId ?? r.PrefixListId ?? string.Empty, StringComparer.Ordinal)],
         GroupAttachments = [.. GroupAttachments.OrderBy(g => g.Time).ThenBy(g => g.EventId, StringComparer.Ordinal).ThenBy(g => g.InterfaceId ?? string.Empty, StringComparer.Ordinal)],

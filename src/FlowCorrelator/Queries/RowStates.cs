@@ -33,3 +33,21 @@ public enum RuleUsageStatus
     [JsonStringEnumMemberName("revoked")]
     Revoked,
 }
+
+/// <summary>
+/// Which source said something about a question-1 row (<see cref="AccessAttempt.InstanceFrom"/>,
+/// <see cref="AccessAttempt.TagFrom"/>): the index built from CloudTrail, snapshots and AWS Config, or the flow record's
+/// own <c>instance-id</c> or tag field (docs/semantics.md, "The flow record as evidence").
+/// </summary>
+/// <remarks>The JSON and text name of each member is its <see cref="JsonStringEnumMemberNameAttribute"/>.</remarks>
+[JsonConverter(typeof(JsonStringEnumConverter<EvidenceSource>))]
+public enum EvidenceSource
+{
+    /// <summary>The index (CloudTrail, snapshots, AWS Config): <c>index</c>.</summary>
+    [JsonStringEnumMemberName("index")]
+    Index,
+
+    /// <summary>The flow record's own field: <c>flowRecord</c>.</summary>
+    [JsonStringEnumMemberName("flowRecord")]
+    FlowRecord,
+}
