@@ -258,9 +258,119 @@ public sealed class IngestDiagnostics
         Interlocked.Add(ref _unknownInterface, unknownInterface);
     }
 
+    private readonly Lock _attributionLock = new();
+    private AttributionCounts _attribution;
+    private readonly List<AttributionConflict> _conflicts = [];
+
+    /// <summary>How the pass attributed the OK records inside the window to instances (docs/semantics.md).</summary>
+    public AttributionCounts Attribution
+    {
+        get
+        {
+            lock (_attributionLock)
+            {
+                return _attribution;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first <see cref="AttributionConflict.MaxListed"/> disagreements between the flow records and the index, in
+    /// (file, line) order.
+    /// </summary>
+    public IReadOnlyList<AttributionConflict> AttributionConflicts
+    {
+        get
+        {
+            lock (_attributionLock)
+            {
+                return [.. _conflicts];
+            }
+        }
+    }
+
+    /// <summary>Adds per-thread attribution counts and conflicts from a pass.</summary>
+    public void AddAttribution(AttributionCounts counts, IEnumerable<AttributionConflict> conflicts)
+    {
+        ArgumentNullException.ThrowIfNull(conflicts);
+        lock (_attributionLock)
+        {
+            _attribution += counts;
+            _conflicts.AddRange(conflicts);
+            _conflicts.Sort(AttributionConflict.Compare);
+            if (_conflicts.Count > AttributionConflict.MaxListed)
+            {
+                _conflicts.RemoveRange(AttributionConflict.MaxListed, _conflicts.Count - AttributionConflict.MaxListed);
+            }
+        }
+    }
+
     /// <summary>Adds a finished report.</summary>
     public void Add(FileReport report) => _files.Enqueue(report);
 
     /// <summary>Sum over files of a kind.</summary>
     public long Sum(LogFileKind kind, Func<FileReport, long> selector) => _files.Where(f => f.Kind == kind).Sum(selector);
+}
+
+/// <summary>
+/// How OK flow records inside the window were attributed to instances, and where the flow records and the index
+/// disagreed (docs/semantics.md, "The flow record as evidence"). <c>ByIndex + ByInstanceId + Unattributed</c> is every
+/// such record.
+/// </summary>
+public readonly record struct AttributionCounts
+{
+    /// <summary>The index knew an attachment of the record's interface at its start.</summary>
+    public long ByIndex { get; init; }
+
+    /// <summary>No attachment in the index; the record's own <c>instance-id</c> named the instance.</summary>
+    public long ByInstanceId { get; init; }
+
+    /// <summary>Neither: no attachment in the index and no <c>instance-id</c> in the record.</summary>
+    public long Unattributed { get; init; }
+
+    /// <summary>The index knew an attachment to one instance and the record's <c>instance-id</c> named another.</summary>
+    public long InstanceIdConflicts { get; init; }
+
+    /// <summary>The record's instance had no tag the index knew, and a mapped tag field of the record had a value.</summary>
+    public long ByTagField { get; init; }
+
+    /// <summary>A mapped tag field's value (not <c>-</c>) differed from the index's value of that key for the record's instance.</summary>
+    public long TagFieldConflicts { get; init; }
+
+    /// <summary>Field-wise sum.</summary>
+    public static AttributionCounts operator +(AttributionCounts a, AttributionCounts b) => new()
+    {
+        ByIndex = a.ByIndex + b.ByIndex,
+        ByInstanceId = a.ByInstanceId + b.ByInstanceId,
+        Unattributed = a.Unattributed + b.Unattributed,
+        InstanceIdConflicts = a.InstanceIdConflicts + b.InstanceIdConflicts,
+        ByTagField = a.ByTagField + b.ByTagField,
+        TagFieldConflicts = a.TagFieldConflicts + b.TagFieldConflicts,
+    };
+}
+
+/// <summary>One record where a flow-log field and the index disagreed; the index's answer was kept.</summary>
+/// <param name="File">The flow-log file (null for records given in memory).</param>
+/// <param name="Line">1-based line or row (in memory: the record's position).</param>
+/// <param name="InterfaceId">The record's interface.</param>
+/// <param name="Time">The record's start.</param>
+/// <param name="Field">The field: <c>instance-id</c>, or the tag field and its key (<c>instance-tag (Name)</c>).</param>
+/// <param name="RecordValue">What the record said.</param>
+/// <param name="IndexValue">What the index said (<c>-</c>: it has no value for the key).</param>
+public sealed record AttributionConflict(string? File, long Line, string InterfaceId, DateTimeOffset Time, string Field, string RecordValue, string IndexValue)
+{
+    /// <summary>Most conflicts listed (all are counted).</summary>
+    public const int MaxListed = 20;
+
+    /// <summary>(file, line, field) order.</summary>
+    internal static int Compare(AttributionConflict a, AttributionConflict b)
+    {
+        int c = string.CompareOrdinal(a.File, b.File);
+        if (c == 0)
+        {
+            c = a.Line.CompareTo(b.Line);
+        }
+
+        return c != 0 ? c : string.CompareOrdinal(a.Field, b.Field);
+    }
 }
