@@ -18,6 +18,7 @@ namespace FlowCorrelator.Index;
 public sealed class EnvironmentIndex
 {
     private readonly FrozenDictionary<EniId, Timeline<InterfaceState>> _interfaces;
+    private readonly FrozenDictionary<InstanceKey, Timeline<InstanceState>> _instances;
     private readonly FrozenDictionary<string, Timeline<RuleDefinition[]>> _ingressRules;
     private readonly FrozenDictionary<IpAddr, AddressOwner[]> _addressOwners;
 
@@ -31,6 +32,7 @@ public sealed class EnvironmentIndex
     /// <summary>Takes the parts <see cref="IndexBuilder"/> froze; every derived number and table is already in them.</summary>
     internal EnvironmentIndex(
         FrozenDictionary<EniId, Timeline<InterfaceState>> interfaces,
+        FrozenDictionary<InstanceKey, Timeline<InstanceState>> instances,
         FrozenDictionary<string, Timeline<RuleDefinition[]>> ingressRules,
         FrozenDictionary<IpAddr, AddressOwner[]> addressOwners,
         PrefixOwner[] prefixOwners,
@@ -45,6 +47,7 @@ public sealed class EnvironmentIndex
         IndexStatistics statistics)
     {
         _interfaces = interfaces;
+        _instances = instances;
         _ingressRules = ingressRules;
         _addressOwners = addressOwners;
         _prefixOwners = prefixOwners;
@@ -111,6 +114,29 @@ public sealed class EnvironmentIndex
     {
         ArgumentNullException.ThrowIfNull(events);
         return new IndexBuilder().Build(events);
+    }
+
+    /// <summary>Number of instances the evidence stated something of.</summary>
+    public int InstanceCount => _instances.Count;
+
+    /// <summary>
+    /// What the evidence says of an instance at <paramref name="unixSeconds"/> (running, tags), whether or not it linked
+    /// the instance to an interface; null when it says nothing of it by then.
+    /// </summary>
+    public InstanceState? InstanceAt(InstanceKey instanceId, long unixSeconds) =>
+        _instances.TryGetValue(instanceId, out Timeline<InstanceState>? timeline) ? timeline.At(unixSeconds) : null;
+
+    /// <summary><see cref="InstanceAt(InstanceKey, long)"/> plus the state's validity, for the per-record step's cache.</summary>
+    internal InstanceState? InstanceAt(InstanceKey instanceId, long unixSeconds, out long from, out long to)
+    {
+        if (_instances.TryGetValue(instanceId, out Timeline<InstanceState>? timeline))
+        {
+            return timeline.At(unixSeconds, out from, out to);
+        }
+
+        from = long.MinValue;
+        to = long.MaxValue;
+        return null;
     }
 
     /// <summary>The interface's state at <paramref name="unixSeconds"/>, or null when unknown at that time.</summary>

@@ -75,8 +75,14 @@ internal sealed partial class IndexBuilder
                 return new PrefixOwner(o.Prefix, o.From, o.To, holder, frozenInterfaces.GetValueOrDefault(holder));
             }),
         ];
+        var instances = _instances.Values
+            .Where(i => i.Timeline.Count > 0)
+            .Select(i => KeyValuePair.Create(InstanceKey.Parse(i.Id), new Timeline<InstanceState>(i.Timeline)))
+            .DistinctBy(kv => kv.Key)
+            .ToFrozenDictionary();
         return new EnvironmentIndex(
             frozenInterfaces,
+            instances,
             ingressRules,
             addresses,
             prefixes,

@@ -24,6 +24,7 @@ internal sealed partial class IndexBuilder
     private readonly List<(long From, long To, IpNetwork Prefix, string Interface)> _prefixes = [];
     private readonly HashSet<MutableInterface> _dirtyInterfaces = [];
     private readonly HashSet<MutableGroup> _dirtyGroups = [];
+    private readonly HashSet<MutableInstance> _dirtyInstances = [];
     private readonly List<RuleChangeRecord> _ruleChanges = [];
     private readonly List<GroupSetChangeRecord> _groupSetChanges = [];
     private readonly List<TimelineEntry> _history = [];
@@ -170,6 +171,7 @@ internal sealed partial class IndexBuilder
 
     private void MarkInstanceDirty(MutableInstance instance)
     {
+        _dirtyInstances.Add(instance);
         foreach (string eniId in instance.Interfaces)
         {
             _dirtyInterfaces.Add(Interface(eniId));
@@ -200,6 +202,16 @@ internal sealed partial class IndexBuilder
             Append(group.Timeline, ingress);
         }
 
+        foreach (MutableInstance instance in _dirtyInstances)
+        {
+            var state = new InstanceState(instance.Id, instance.Running, instance.StateKnown, instance.Tags.ToFrozenDictionary(StringComparer.Ordinal));
+            if (instance.Timeline.Count == 0 || !instance.Timeline[^1].Value.SameAs(state))
+            {
+                Append(instance.Timeline, state);
+            }
+        }
+
+        _dirtyInstances.Clear();
         _dirtyInterfaces.Clear();
         _dirtyGroups.Clear();
     }
@@ -251,9 +263,26 @@ internal sealed partial class IndexBuilder
 
     private sealed class MutableInstance(string id)
     {
+        private bool _running;
+
         public string Id { get; } = id;
 
-        public bool Running { get; set; }
+        /// <summary>Running; setting it (launch, start, stop, termination, a snapshot or Config item) makes <see cref="StateKnown"/>.</summary>
+        public bool Running
+        {
+            get => _running;
+            set
+            {
+                _running = value;
+                StateKnown = true;
+            }
+        }
+
+        /// <summary>The evidence stated the running state (an instance met only in CreateTags has none).</summary>
+        public bool StateKnown { get; private set; }
+
+        /// <summary>The instance's own states over time (running, tags), for records attributed by their <c>instance-id</c>.</summary>
+        public List<(long Time, InstanceState Value)> Timeline { get; } = [];
 
         /// <summary>A launch (RunInstances, CreateFleet or a snapshot) has been applied.</summary>
         public bool Launched { get; set; }

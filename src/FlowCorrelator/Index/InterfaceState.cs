@@ -29,6 +29,7 @@ public sealed class InterfaceState
         InterfaceId = interfaceId;
         Exists = exists;
         InstanceId = instanceId;
+        InstanceKey = InstanceKey.Parse(instanceId);
         InstanceRunning = instanceRunning;
         InstanceTags = instanceTags;
         Groups = groups;
@@ -49,6 +50,9 @@ public sealed class InterfaceState
 
     /// <summary>Attached instance, or null.</summary>
     public string? InstanceId { get; }
+
+    /// <summary><see cref="InstanceId"/> as the flow record's <c>instance-id</c> is read, to compare the two per record.</summary>
+    internal InstanceKey InstanceKey { get; }
 
     /// <summary>True when an instance is attached and running.</summary>
     public bool InstanceRunning { get; }

@@ -7,22 +7,24 @@ namespace FlowCorrelator.Queries;
 // Question 1 (docs/semantics.md): the LINQ reference, and the per-record step the one pass runs.
 public static partial class Investigations
 {
-    /// <summary>Question 1 as a LINQ pipeline over records.</summary>
+    /// <summary>Question 1 as a LINQ pipeline over records (the readable reference the one pass is tested against).</summary>
     public static ImmutableArray<AccessAttempt> FleetAccess(EnvironmentIndex index, IEnumerable<FlowRecord> records, AccessQuery query, ScannerList? scanners = null)
     {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(query);
         scanners ??= ScannerList.BuiltIn;
+        TagFieldSlots? slots = TagFieldSlots.For(query);
         return [.. records
-            .Select(r => (Record: r, State: FlowPredicates.InboundState(index, r)))
-            .Where(x => x.State is not null && FlowPredicates.IsFleetAccess(x.State, x.Record, query))
-            .GroupBy(x => (x.State!.InstanceId, x.State.InterfaceId, x.State.GroupsKey, x.Record.SrcAddr))
+            .Select(r => (Record: r, Match: FlowPredicates.MatchFleet(index, r, query, slots)))
+            .Where(x => x.Match is not null)
+            .Select(x => (x.Record, Match: x.Match!.Value))
+            .GroupBy(x => (x.Match.InstanceId, x.Match.InterfaceId, GroupsKey: string.Join(',', x.Match.Groups), x.Record.SrcAddr, x.Match.InstanceFrom, x.Match.TagFrom))
             .Select(g => new AccessAttempt
             {
-                InstanceId = g.Key.InstanceId!,
+                InstanceId = g.Key.InstanceId,
                 InterfaceId = g.Key.InterfaceId,
-                SecurityGroups = g.First().State!.Groups,
+                SecurityGroups = g.First().Match.Groups,
                 SrcAddr = g.Key.SrcAddr.ToString(),
                 Accepted = g.Count(x => x.Record.Action == FlowAction.Accept),
                 Rejected = g.Count(x => x.Record.Action == FlowAction.Reject),
@@ -31,6 +33,8 @@ public static partial class Investigations
                 FirstSeen = DateTimeOffset.FromUnixTimeSeconds(g.Min(x => x.Record.Start)),
                 LastSeen = DateTimeOffset.FromUnixTimeSeconds(g.Max(x => x.Record.Start)),
                 Scanner = scanners.Contains(g.Key.SrcAddr),
+                InstanceFrom = g.Key.InstanceFrom,
+                TagFrom = g.Key.TagFrom,
             })];
     }
 }
@@ -41,50 +45,80 @@ public static partial class Investigations
 /// directly (inlined: no interface or delegate call per record); its state is reference-typed, so copies of the struct
 /// share it.
 /// </summary>
-internal readonly struct FleetAccessStep
+/// <remarks>
+/// The common case — an interface attached to an instance whose tags the index knows — is answered once per
+/// interface state and aggregated by attachment ordinal. Records the index cannot attribute alone (no attachment,
+/// unknown interface, an instance without known tags) take the evidence path (FleetAccess.Evidence.cs), which is
+/// <see cref="FlowPredicates.MatchFleet"/> with caches.
+/// </remarks>
+internal readonly partial struct FleetAccessStep
 {
+    private const byte NotAsked = 0;
+    private const byte Fleet = 1;
+    private const byte NotFleet = 2;
+    private const byte AskTagField = 3;
+    private const byte AskInstanceId = 4;
+
     private readonly AccessQuery? _query;
 
-    // Per state: 0 = not yet asked, 1 = attached to a running instance with the query's tag, 2 = not.
+    // Per state: NotAsked, Fleet (attached to a running instance with the query's tag), NotFleet, AskTagField (attached
+    // to a running instance whose tags the index does not know), AskInstanceId (no attachment).
     private readonly byte[] _fleetStates;
     private readonly ScannerList _scanners;
+    private readonly TagFieldSlots? _slots;
+    private readonly InstanceLookup _instances;
 
     /// <summary>A step for <paramref name="query"/>; with null, question 1 is not asked and the step does nothing.</summary>
     /// <param name="index">The index.</param>
     /// <param name="query">Question 1's parameters, or null.</param>
     /// <param name="scanners">Known scanners (asked once per key).</param>
     /// <param name="activity">Also count the records per minute (<see cref="FleetActivity"/>).</param>
-    public FleetAccessStep(EnvironmentIndex index, AccessQuery? query, ScannerList scanners, bool activity = false)
+    /// <param name="instances">The thread's instance lookup (shared with the sink's attribution counts).</param>
+    public FleetAccessStep(EnvironmentIndex index, AccessQuery? query, ScannerList scanners, bool activity = false, InstanceLookup? instances = null)
     {
         _query = query;
         _fleetStates = new byte[query is null ? 0 : index.StateCount];
         _scanners = scanners;
+        _slots = TagFieldSlots.For(query);
+        _instances = instances ?? new InstanceLookup(index);
         Totals = [];
+        EvidenceTotals = [];
         Activity = activity && query is not null ? new FleetActivityCounter() : null;
     }
 
     /// <summary>Records per minute; null unless asked for.</summary>
     public FleetActivityCounter? Activity { get; }
 
-    /// <summary>Running totals; an entry is created once per key, never per record.</summary>
+    /// <summary>Running totals of records the index attributes alone; an entry is created once per key, never per record.</summary>
     public Dictionary<AccessKey, AccessAggregate> Totals { get; }
+
+    /// <summary>Running totals of records attributed with the flow record's own evidence.</summary>
+    public Dictionary<EvidenceKey, AccessAggregate> EvidenceTotals { get; }
 
     /// <summary>Counts an OK, in-window record inbound to <paramref name="state"/> when it is access to the fleet.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(InterfaceState state, in FlowRecord record)
     {
-        // Question 1's filter (FlowPredicates.IsFleetAccess), with its state half answered once per state.
-        if (_query is not null && record.DstPort == _query.Port && record.Protocol == _query.Protocol && IsFleetState(state))
+        // Question 1's filter (FlowPredicates.MatchFleet), with its state half answered once per state.
+        if (_query is not null && record.DstPort == _query.Port && record.Protocol == _query.Protocol)
         {
-            var key = new AccessKey(state.AttachmentOrdinal, record.SrcAddr);
-            if (!Totals.TryGetValue(key, out AccessAggregate? agg))
+            byte fleet = FleetState(state);
+            if (fleet == Fleet)
             {
-                agg = new AccessAggregate { Groups = state.Groups, Scanner = _scanners.Contains(record.SrcAddr) };
-                Totals[key] = agg;
-            }
+                var key = new AccessKey(state.AttachmentOrdinal, record.SrcAddr);
+                if (!Totals.TryGetValue(key, out AccessAggregate? agg))
+                {
+                    agg = new AccessAggregate { Groups = state.Groups, Scanner = _scanners.Contains(record.SrcAddr) };
+                    Totals[key] = agg;
+                }
 
-            agg.Add(record);
-            Activity?.Add(record.Start, record.Action, agg.Scanner);
+                agg.Add(record);
+                Activity?.Add(record.Start, record.Action, agg.Scanner);
+            }
+            else if (fleet != NotFleet)
+            {
+                AddWithEvidence(state, fleet, record);
+            }
         }
     }
 
@@ -96,35 +130,57 @@ internal readonly struct FleetAccessStep
             Activity?.Merge(other.Activity);
         }
 
-        foreach (KeyValuePair<AccessKey, AccessAggregate> kv in other.Totals)
-        {
-            if (Totals.TryGetValue(kv.Key, out AccessAggregate? mine))
-            {
-                mine.Merge(kv.Value);
-            }
-            else
-            {
-                Totals[kv.Key] = kv.Value;
-            }
-        }
+        MergeInto(Totals, other.Totals);
+        MergeInto(EvidenceTotals, other.EvidenceTotals);
     }
 
     /// <summary>One row per key, in no particular order (the result sorts them).</summary>
     public ImmutableArray<AccessAttempt> Rows(EnvironmentIndex index) =>
-        _query is null ? [] : [.. Totals.Select(kv => kv.Value.ToRow(kv.Key, index))];
+        _query is null ? [] : [.. Totals.Select(kv => kv.Value.ToRow(kv.Key, index)), .. EvidenceTotals.Select(kv => kv.Value.ToRow(kv.Key, index))];
 
-    /// <summary>Whether the state is attached to a running instance with the query's tag (asked once per state).</summary>
-    private bool IsFleetState(InterfaceState state)
+    private static void MergeInto<TKey>(Dictionary<TKey, AccessAggregate> mine, Dictionary<TKey, AccessAggregate> other)
+        where TKey : notnull
+    {
+        foreach (KeyValuePair<TKey, AccessAggregate> kv in other)
+        {
+            if (mine.TryGetValue(kv.Key, out AccessAggregate? agg))
+            {
+                agg.Merge(kv.Value);
+            }
+            else
+            {
+                mine[kv.Key] = kv.Value;
+            }
+        }
+    }
+
+    /// <summary>What the state alone says of question 1 (asked once per state).</summary>
+    private byte FleetState(InterfaceState state)
     {
         byte known = _fleetStates[state.StateOrdinal];
-        if (known == 0)
+        if (known == NotAsked)
         {
-            bool fleet = state.InstanceId is not null && state.InstanceRunning && state.InstanceHasTag(_query!.TagKey, _query.TagValue);
-            known = fleet ? (byte)1 : (byte)2;
+            if (state.InstanceId is null)
+            {
+                known = AskInstanceId;
+            }
+            else if (!state.InstanceRunning)
+            {
+                known = NotFleet;
+            }
+            else if (state.InstanceTags.Count == 0)
+            {
+                known = _slots is null ? NotFleet : AskTagField;
+            }
+            else
+            {
+                known = state.InstanceHasTag(_query!.TagKey, _query.TagValue) ? Fleet : NotFleet;
+            }
+
             _fleetStates[state.StateOrdinal] = known;
         }
 
-        return known == 1;
+        return known;
     }
 }
 
@@ -154,6 +210,9 @@ internal readonly struct AccessKey(int attachment, IpAddr source) : IEquatable<A
 internal sealed class AccessAggregate
 {
     public required ImmutableArray<string> Groups { get; init; }
+
+    /// <summary>The instance's id, for rows of the evidence path (the others take it from their attachment).</summary>
+    public string? InstanceId { get; init; }
 
     /// <summary>Whether the key's source is a known scanner (asked once, when the key is first seen).</summary>
     public bool Scanner { get; init; }
@@ -196,6 +255,23 @@ internal sealed class AccessAggregate
         First = Math.Min(First, other.First);
         Last = Math.Max(Last, other.Last);
     }
+
+    public AccessAttempt ToRow(EvidenceKey key, EnvironmentIndex index) => new()
+    {
+        InstanceId = InstanceId!,
+        InterfaceId = key.Attachment >= 0 ? index.AttachmentStates[key.Attachment].InterfaceId : key.Interface.ToString(),
+        SecurityGroups = Groups,
+        SrcAddr = key.Source.ToString(),
+        Accepted = Accepted,
+        Rejected = Rejected,
+        Packets = Packets,
+        Bytes = Bytes,
+        FirstSeen = DateTimeOffset.FromUnixTimeSeconds(First),
+        LastSeen = DateTimeOffset.FromUnixTimeSeconds(Last),
+        Scanner = Scanner,
+        InstanceFrom = key.InstanceFrom,
+        TagFrom = key.TagFrom,
+    };
 
     public AccessAttempt ToRow(AccessKey key, EnvironmentIndex index) => new()
     {

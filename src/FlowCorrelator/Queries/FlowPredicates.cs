@@ -7,7 +7,7 @@ namespace FlowCorrelator.Queries;
 /// The per-record tests every question shares (docs/semantics.md). Used by the one-pass engine and by the LINQ
 /// pipelines, so both give the same answers.
 /// </summary>
-public static class FlowPredicates
+public static partial class FlowPredicates
 {
     /// <summary>
     /// The state of the record's interface at the record's start when the record is an OK record inbound to it;

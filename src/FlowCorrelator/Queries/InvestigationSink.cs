@@ -27,6 +27,9 @@ internal sealed class InvestigationSink : IFlowRecordSink
     private readonly FleetAccessStep _fleetAccess;
     private readonly RuleUsageStep _ruleUsageStep;
     private readonly ExposureStep _exposureStep;
+    private readonly AttributionCounter _attribution;
+    private string? _file;
+    private long _line;
 
     /// <summary>A sink for one thread of the pass.</summary>
     /// <param name="index">The index the records are read against.</param>
@@ -38,7 +41,9 @@ internal sealed class InvestigationSink : IFlowRecordSink
         _from = options.From?.ToUnixTimeSeconds() ?? long.MinValue;
         _to = options.To?.ToUnixTimeSeconds() ?? long.MaxValue;
         _ruleUsage = ruleUsage;
-        _fleetAccess = new FleetAccessStep(index, options.Access, options.Scanners, options.FleetActivity);
+        var instances = new InstanceLookup(index);
+        _fleetAccess = new FleetAccessStep(index, options.Access, options.Scanners, options.FleetActivity, instances);
+        _attribution = new AttributionCounter(TagFieldSlots.For(options.Access), instances);
         _ruleUsageStep = new RuleUsageStep(index, options.Scanners);
         _exposureStep = new ExposureStep(index, options.Scanners, options.From, options.To);
     }
@@ -58,11 +63,21 @@ internal sealed class InvestigationSink : IFlowRecordSink
     /// <summary>OK records on an interface unknown to the index at their time.</summary>
     public long UnknownInterface { get; private set; }
 
-    public void OnRecord(in FlowRecord record, in FlowLine line) => Add(record);
+    /// <summary>How the records were attributed to instances, and the conflicts seen (docs/semantics.md).</summary>
+    public AttributionCounter Attribution => _attribution;
+
+    public void OnFileStart(string path, FlowLogSchema schema) => _file = path;
+
+    public void OnRecord(in FlowRecord record, in FlowLine line)
+    {
+        _line = line.LineNumber - 1; // Add counts it back
+        Add(record);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the per-record step: fully optimised at once, whatever the tiering settings
     public void Add(in FlowRecord record)
     {
+        _line++; // records given in memory are numbered by position; file records by line (OnRecord)
         if (record.LogStatus != FlowLogStatus.Ok)
         {
             return;
@@ -74,13 +89,17 @@ internal sealed class InvestigationSink : IFlowRecordSink
             return;
         }
 
-        // One lookup serves the coverage count, the inbound test and every question.
+        // One lookup serves the coverage count, the attribution, the inbound test and every question.
         InterfaceState? state = StateAt(record.InterfaceId, record.Start, out CompiledRule[] rules, out bool risky);
         if (state is not { Exists: true })
         {
             UnknownInterface++;
+            _attribution.Count(null, record, _file, _line);
+            _fleetAccess.AddOnUnknownInterface(record);
             return;
         }
+
+        _attribution.Count(state, record, _file, _line);
 
         if (!FlowPredicates.IsInbound(state, record))
         {
@@ -105,6 +124,7 @@ internal sealed class InvestigationSink : IFlowRecordSink
         _fleetAccess.Merge(other._fleetAccess);
         _ruleUsageStep.Merge(other._ruleUsageStep);
         _exposureStep.Merge(other._exposureStep);
+        _attribution.Merge(other._attribution);
         OutsideWindow += other.OutsideWindow;
         UnknownInterface += other.UnknownInterface;
     }

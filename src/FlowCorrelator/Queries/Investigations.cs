@@ -40,6 +40,7 @@ public static partial class Investigations
             {
                 merged.Merge(sink);
                 diagnostics.AddCoverage(sink.OutsideWindow, sink.UnknownInterface);
+                diagnostics.AddAttribution(sink.Attribution.Counts, sink.Attribution.Conflicts);
             },
             diagnostics,
             progress,
