@@ -244,6 +244,24 @@ internal static class InvestigateCommand
                 $"Not correlated: {workspace.Diagnostics.RecordsOnUnknownInterfaces:N0} records on interfaces the CloudTrail/snapshot evidence does not know at their time; {workspace.Diagnostics.RecordsOutsideWindow:N0} records outside --from/--to."));
         }
 
+        AttributionCounts attribution = workspace.Diagnostics.Attribution;
+        if (attribution.ByInstanceId > 0 || attribution.ByTagField > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Attributed by the flow records themselves: {attribution.ByInstanceId:N0} records by their instance-id (no attachment known); {attribution.ByTagField:N0} by a tag field (no tag of the instance known)."));
+        }
+
+        if (attribution.InstanceIdConflicts > 0 || attribution.TagFieldConflicts > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"WARNING: the flow records and the CloudTrail/snapshot evidence disagree on {attribution.InstanceIdConflicts:N0} records' instance and {attribution.TagFieldConflicts:N0} records' tags; the evidence was kept (diagnostics.attribution lists the first {AttributionConflict.MaxListed}):"));
+            foreach (AttributionConflict c in workspace.Diagnostics.AttributionConflicts.Take(3))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {SafeText.ForDisplay(c.File ?? "(in memory)")} line {c.Line}: {SafeText.ForDisplay(c.InterfaceId)} at {c.Time:yyyy-MM-ddTHH:mm:ssZ}: {SafeText.ForDisplay(c.Field)} is '{SafeText.ForDisplay(c.RecordValue)}' in the record, '{SafeText.ForDisplay(c.IndexValue)}' in the evidence"));
+            }
+        }
+
         foreach (SourceContents empty in workspace.Diagnostics.Sources.Where(s => !s.HasData))
         {
             output.WriteLine("Empty source (--allow-empty): " + SafeText.ForDisplay(empty.Describe()));
@@ -328,12 +346,20 @@ internal sealed class AccessOptions(bool required)
         DefaultValueFactory = _ => "tcp",
     };
 
+    public Option<string[]> TagFields { get; } = new("--tag-field")
+    {
+        Description = "FIELD=KEY: the tag key a version-11 tag field of the flow logs holds (the flow log's TagFieldSpecifications), e.g. instance-tag=Name; "
+            + "FIELD is instance-tag, instance-tag-2, asg-tag or asg-tag-2. Question 1 then uses the record's value for instances whose tags the CloudTrail/snapshot evidence does not know. Repeatable.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Tag);
         command.Options.Add(Asg);
         command.Options.Add(Port);
         command.Options.Add(Protocol);
+        command.Options.Add(TagFields);
     }
 
     public AccessQuery? Read(ParseResult parse)
@@ -356,8 +382,14 @@ internal sealed class AccessOptions(bool required)
             tag = AutoScalingTag.GroupNameTagKey + "=" + asg;
         }
 
+        string[] tagFields = parse.GetValue(TagFields) ?? [];
         if (tag is null && port is null && !required)
         {
+            if (tagFields.Length > 0)
+            {
+                throw new UsageException("--tag-field is evidence for question 1: give it with --tag KEY=VALUE (or --asg NAME) and --port N.");
+            }
+
             return null;
         }
 
@@ -383,6 +415,24 @@ internal sealed class AccessOptions(bool required)
             throw new UsageException($"--protocol: '{protocolText}' is not tcp, udp, icmp or a protocol number.");
         }
 
-        return new AccessQuery { TagKey = tag[..eq], TagValue = tag[(eq + 1)..], Port = port.Value, Protocol = protocol };
+        var mappings = new List<TagFieldMapping>();
+        foreach (string text in tagFields)
+        {
+            try
+            {
+                mappings.Add(TagFieldMapping.Parse(text));
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException("--tag-field: " + e.Message);
+            }
+        }
+
+        if (mappings.GroupBy(m => m.Field, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new UsageException($"--tag-field: {twice.Key} is given twice; a field holds one tag key.");
+        }
+
+        return new AccessQuery { TagKey = tag[..eq], TagValue = tag[(eq + 1)..], Port = port.Value, Protocol = protocol, TagFields = [.. mappings] };
     }
 }

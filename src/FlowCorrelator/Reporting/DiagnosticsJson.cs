@@ -6,6 +6,37 @@ namespace FlowCorrelator.Reporting;
 /// <summary>Writes <see cref="IngestDiagnostics"/> as the <c>diagnostics</c> object of every JSON output.</summary>
 public static class DiagnosticsJson
 {
+    /// <summary>The <c>attribution</c> object: how records were attributed, and the first conflicts (docs/semantics.md).</summary>
+    private static void WriteAttribution(Utf8JsonWriter writer, IngestDiagnostics diagnostics)
+    {
+        AttributionCounts a = diagnostics.Attribution;
+        writer.WritePropertyName("attribution");
+        writer.WriteStartObject();
+        writer.WriteNumber("byIndex", a.ByIndex);
+        writer.WriteNumber("byInstanceId", a.ByInstanceId);
+        writer.WriteNumber("unattributed", a.Unattributed);
+        writer.WriteNumber("instanceIdConflicts", a.InstanceIdConflicts);
+        writer.WriteNumber("byTagField", a.ByTagField);
+        writer.WriteNumber("tagFieldConflicts", a.TagFieldConflicts);
+        writer.WritePropertyName("conflicts");
+        writer.WriteStartArray();
+        foreach (AttributionConflict c in diagnostics.AttributionConflicts)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("file", c.File);
+            writer.WriteNumber("line", c.Line);
+            writer.WriteString("interfaceId", c.InterfaceId);
+            writer.WriteString("time", c.Time);
+            writer.WriteString("field", c.Field);
+            writer.WriteString("recordValue", c.RecordValue);
+            writer.WriteString("indexValue", c.IndexValue);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
     /// <summary>Writes the <c>diagnostics</c> property.</summary>
     /// <param name="writer">Target, positioned inside an object.</param>
     /// <param name="diagnostics">What was read.</param>
@@ -26,6 +57,7 @@ public static class DiagnosticsJson
         writer.WriteNumber("malformed", files.Sum(f => f.Malformed));
         writer.WriteNumber("flowRecordsOutsideWindow", diagnostics.RecordsOutsideWindow);
         writer.WriteNumber("flowRecordsOnUnknownInterfaces", diagnostics.RecordsOnUnknownInterfaces);
+        WriteAttribution(writer, diagnostics);
         writer.WriteNumber("cloudTrailFiles", files.Count(f => f.Kind == LogFileKind.CloudTrail));
         writer.WriteNumber("cloudTrailRecords", files.Where(f => f.Kind == LogFileKind.CloudTrail).Sum(f => f.Records));
         writer.WriteNumber("snapshotFiles", files.Count(f => f.Kind == LogFileKind.Snapshot));

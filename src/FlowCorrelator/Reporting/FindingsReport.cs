@@ -235,9 +235,9 @@ public static class FindingsReport
         {
             case Question.AccessAttempts:
                 return (
-                    ["instanceId", "interfaceId", "securityGroups", "srcAddr", "accepted", "rejected", "packets", "bytes", "firstSeen", "lastSeen", "scanner"],
-                    [false, false, false, false, true, true, true, true, false, false, false],
-                    [.. result.AccessAttempts.Select(a => new string?[] { a.InstanceId, a.InterfaceId, Join(a.SecurityGroups), a.SrcAddr, N(a.Accepted), N(a.Rejected), N(a.Packets), N(a.Bytes), T(a.FirstSeen), T(a.LastSeen), a.Scanner ? "yes" : "no" })]);
+                    ["instanceId", "interfaceId", "securityGroups", "srcAddr", "accepted", "rejected", "packets", "bytes", "firstSeen", "lastSeen", "scanner", "instanceFrom", "tagFrom"],
+                    [false, false, false, false, true, true, true, true, false, false, false, false, false],
+                    [.. result.AccessAttempts.Select(a => new string?[] { a.InstanceId, a.InterfaceId, Join(a.SecurityGroups), a.SrcAddr, N(a.Accepted), N(a.Rejected), N(a.Packets), N(a.Bytes), T(a.FirstSeen), T(a.LastSeen), a.Scanner ? "yes" : "no", a.InstanceFrom.ToWireName(), a.TagFrom.ToWireName() })]);
             case Question.RuleChanges:
                 return (
                     ["time", "eventName", "change", "groupId", "groupName", "ruleId", "direction", "protocol", "ports", "peer", "opensToWorld", "risks", "actor", "sourceIp", "eventId"],

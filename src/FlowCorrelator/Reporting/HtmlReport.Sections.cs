@@ -88,6 +88,17 @@ public static partial class HtmlReport
                 [.. samples.Select(p => new string?[] { p.Path, Raw(p.Line), Raw(p.ByteOffset), p.Reason.ToString(), p.Message, p.Excerpt })]);
         }
 
+        IReadOnlyList<AttributionConflict> conflicts = d.AttributionConflicts;
+        if (conflicts.Count > 0)
+        {
+            page.Append("</section>\n<section id=\"attribution-conflicts\" class=\"rows\"><h3>Flow records that disagree with the evidence</h3>\n<p class=\"lead\">The first ")
+                .Append(Raw(conflicts.Count)).Append(" records whose <code>instance-id</code> or mapped tag field differs from what CloudTrail, snapshots and AWS Config say; the evidence was kept.</p>\n");
+            WriteTable(page, "attribution conflicts",
+                ["file", "line", "interfaceId", "time", "field", "record", "evidence"],
+                [false, true, false, false, false, false, false],
+                [.. conflicts.Select(c => new string?[] { c.File, Raw(c.Line), c.InterfaceId, c.Time.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), c.Field, c.RecordValue, c.IndexValue })]);
+        }
+
         page.Append("</section>\n");
     }
 

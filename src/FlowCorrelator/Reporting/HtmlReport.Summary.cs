@@ -125,6 +125,21 @@ public static partial class HtmlReport
             page.Append("<p class=\"lead\">Not correlated: ").Append(Plural(d.RecordsOnUnknownInterfaces, "record", "records"))
                 .Append(" on interfaces the CloudTrail/snapshot evidence does not know at their time; ").Append(Plural(d.RecordsOutsideWindow, "record", "records")).Append(" outside the time window.</p>\n");
         }
+
+        AttributionCounts a = d.Attribution;
+        if (a.ByInstanceId > 0 || a.ByTagField > 0)
+        {
+            page.Append("<p class=\"lead\">Attributed by the flow records themselves: ").Append(Plural(a.ByInstanceId, "record", "records"))
+                .Append(" by their <code>instance-id</code> (no attachment known), ").Append(Plural(a.ByTagField, "record", "records"))
+                .Append(" by a tag field (no tag of the instance known).</p>\n");
+        }
+
+        if (a.InstanceIdConflicts > 0 || a.TagFieldConflicts > 0)
+        {
+            page.Append("<div class=\"status problem\">The flow records and the CloudTrail/snapshot evidence disagree on ")
+                .Append(Plural(a.InstanceIdConflicts, "record's instance", "records' instance")).Append(" and ")
+                .Append(Plural(a.TagFieldConflicts, "record's tags", "records' tags")).Append("; the evidence was kept. See <a href=\"#diagnostics\">Diagnostics</a>.</div>\n");
+        }
     }
 
     /// <summary>

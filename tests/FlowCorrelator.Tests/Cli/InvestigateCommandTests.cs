@@ -26,7 +26,10 @@ public sealed class InvestigateCommandTests
         using JsonDocument doc = JsonDocument.Parse(output);
         JsonElement root = doc.RootElement;
         Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "query", "accessAttempts", "ruleChanges", "groupAttachments", "unusedGroups", "ruleUsage", "exposures", "diagnostics" }));
-        AssertFields(root, "accessAttempts", "instanceId", "interfaceId", "securityGroups", "srcAddr", "accepted", "rejected", "packets", "bytes", "firstSeen", "lastSeen");
+        AssertFields(root, "accessAttempts", "instanceId", "interfaceId", "securityGroups", "srcAddr", "accepted", "rejected", "packets", "bytes", "firstSeen", "lastSeen", "scanner", "instanceFrom", "tagFrom");
+        Assert.That(root.GetProperty("query").GetProperty("tagFields").GetArrayLength(), Is.Zero);
+        Assert.That(root.GetProperty("diagnostics").GetProperty("attribution").EnumerateObject().Select(p => p.Name),
+            Is.EqualTo(new[] { "byIndex", "byInstanceId", "unattributed", "instanceIdConflicts", "byTagField", "tagFieldConflicts", "conflicts" }));
         AssertFields(root, "ruleChanges", "time", "eventId", "eventName", "groupId", "groupName", "groupUnresolved", "ruleId", "direction", "protocol", "fromPort", "toPort", "cidr", "referencedGroupId", "actor", "sourceIp", "opensToWorld", "risks");
         AssertFields(root, "groupAttachments", "time", "eventId", "interfaceId", "instanceId", "groupsBefore", "groupsAfter", "added", "removed", "actor");
         AssertFields(root, "unusedGroups", "groupId", "groupName", "status", "ingressRuleIds");

@@ -171,6 +171,9 @@ public sealed partial class FlowLogReaderTests
             Assert.That(r.TrafficPath, Is.EqualTo(-1));
             Assert.That(r.PktSrcAddr, Is.EqualTo(IpAddr.None));
             Assert.That(r.PktDstAddr, Is.EqualTo(IpAddr.None));
+            Assert.That(r.InstanceId, Is.EqualTo(InstanceKey.None));
+            Assert.That(r.InstanceTag, Is.EqualTo(FlowTagValue.None));
+            Assert.That(r.InstanceTag2.HasValue || r.AsgTag.HasValue || r.AsgTag2.HasValue, Is.False);
             Assert.That(sink.Texts[0].Where((_, i) => all[i] != FlowField.LogStatus), Is.All.Null);
         });
     }
@@ -433,6 +436,12 @@ public sealed partial class FlowLogReaderTests
             Assert.That(r.TrafficPath, Is.EqualTo(8));
             Assert.That(r.PktSrcAddr, Is.EqualTo(IpAddr.Parse("203.0.113.5")));
             Assert.That(r.PktDstAddr, Is.EqualTo(IpAddr.Parse("10.0.0.7")));
+            Assert.That(r.InstanceId.ToString(), Is.EqualTo("i-0fedcba9876543210"));
+            Assert.That(r.InstanceId, Is.EqualTo(InstanceKey.Parse("i-0FEDCBA9876543210")), "hex case is folded, as for interfaces");
+            Assert.That(r.InstanceTag.ToString(), Is.EqualTo("payment"));
+            Assert.That(r.InstanceTag2, Is.EqualTo(FlowTagValue.Of("x-instance-tag-2")));
+            Assert.That(r.AsgTag.ToString(), Is.EqualTo("payment-asg"));
+            Assert.That(r.AsgTag2.ToString(), Is.EqualTo("x-asg-tag-2"));
             for (int i = 0; i < schema.Count; i++)
             {
                 FlowField f = schema.Fields[i];
@@ -464,6 +473,9 @@ public sealed partial class FlowLogReaderTests
         values[FlowField.TrafficPath] = "8";
         values[FlowField.PktSrcAddr] = "203.0.113.5";
         values[FlowField.PktDstAddr] = "10.0.0.7";
+        values[FlowField.InstanceId] = "i-0fedcba9876543210";
+        values[FlowField.InstanceTag] = "payment";
+        values[FlowField.AsgTag] = "payment-asg";
         return values;
     }
 
