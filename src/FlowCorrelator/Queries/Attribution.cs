@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using FlowCorrelator.Index;
 using FlowCorrelator.Ingest;
 
@@ -43,20 +44,16 @@ internal sealed class AttributionCounter
     public IReadOnlyList<AttributionConflict> Conflicts => _conflicts;
 
     /// <summary>Counts one OK record inside the window; <paramref name="state"/> is its interface's existing state, or null.</summary>
+    /// <remarks>Inlined into the pass: the common record (attached, no instance-id to compare, no tag fields) is one increment.</remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Count(InterfaceState? state, in FlowRecord record, string? file, long line)
     {
         if (state?.InstanceId is not null)
         {
             _byIndex++;
-            if (record.InstanceId.HasValue && record.InstanceId != state.InstanceKey)
+            if ((record.InstanceId.HasValue && record.InstanceId != state.InstanceKey) || _slots is not null)
             {
-                _instanceIdConflicts++;
-                Conflict(file, line, record, "instance-id", record.InstanceId.ToString(), state.InstanceId);
-            }
-
-            if (_slots is not null)
-            {
-                CountTagFields(state.InstanceTags, record, file, line);
+                CheckAttached(state, record, file, line);
             }
         }
         else if (record.InstanceId.HasValue)
@@ -64,12 +61,27 @@ internal sealed class AttributionCounter
             _byInstanceId++;
             if (_slots is not null)
             {
-                CountTagFields(_instances.At(record.InstanceId, record.Start)?.Tags ?? System.Collections.Frozen.FrozenDictionary<string, string>.Empty, record, file, line);
+                CountTagFields(_instances.At(record.InstanceId, record.Start)?.Tags ?? FrozenDictionary<string, string>.Empty, record, file, line);
             }
         }
         else
         {
             _unattributed++;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void CheckAttached(InterfaceState state, in FlowRecord record, string? file, long line)
+    {
+        if (record.InstanceId.HasValue && record.InstanceId != state.InstanceKey)
+        {
+            _instanceIdConflicts++;
+            Conflict(file, line, record, "instance-id", record.InstanceId.ToString(), state.InstanceId!);
+        }
+
+        if (_slots is not null)
+        {
+            CountTagFields(state.InstanceTags, record, file, line);
         }
     }
 
@@ -87,7 +99,7 @@ internal sealed class AttributionCounter
         }
     }
 
-    private void CountTagFields(System.Collections.Frozen.FrozenDictionary<string, string> tags, in FlowRecord record, string? file, long line)
+    private void CountTagFields(FrozenDictionary<string, string> tags, in FlowRecord record, string? file, long line)
     {
         if (tags.Count == 0)
         {
