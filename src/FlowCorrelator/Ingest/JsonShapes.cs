@@ -20,6 +20,29 @@ internal static class JsonShapes
         return bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
     }
 
+    /// <summary>
+    /// The byte offset in <paramref name="json"/> where a parse error was found: <see cref="JsonException"/> gives a
+    /// line number and a byte position in that line, not an offset (lines end at <c>\n</c>, as the reader counts them).
+    /// </summary>
+    public static long ErrorOffset(ReadOnlySpan<byte> json, JsonException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        long line = error.LineNumber ?? 0;
+        long start = 0;
+        for (long l = 0; l < line; l++)
+        {
+            int next = json[(int)start..].IndexOf((byte)'\n');
+            if (next < 0)
+            {
+                break;
+            }
+
+            start += next + 1;
+        }
+
+        return Math.Min(json.Length, start + (error.BytePositionInLine ?? 0));
+    }
+
     /// <summary>The named member of an object, or false when absent, null, or the value is not an object.</summary>
     public static bool TryGet(JsonElement obj, string name, out JsonElement value)
     {

@@ -118,7 +118,7 @@ public sealed partial class SnapshotReader
         catch (JsonException ex)
         {
             ProblemReason reason = JsonDepthLimit.WasExceeded(BufferedDocument(buffer).Span, isFinalBlock: true, Options.MaxJsonDepth, ex) ? ProblemReason.TooDeep : ProblemReason.InvalidJson;
-            Fail(report, reason, ex.BytePositionInLine ?? 0, ex.Message);
+            Fail(report, reason, ErrorOffset(BufferedDocument(buffer).Span, ex), ex.Message);
         }
         catch (InflateLimitException ex)
         {

@@ -132,6 +132,17 @@ public sealed class SnapshotReaderTests
     }
 
     [Test]
+    public void Read_InvalidJsonOnALaterLine_ReportsTheByteOffsetInTheFile()
+    {
+        // The error is on the third line; JsonException counts bytes within that line only.
+        const string json = "{\"SecurityGroups\": [\n  {\"GroupId\": \"sg-1\"},\n  {\"GroupId\": x}\n]}";
+        FileReport report = new SnapshotReader().Read(LogInput.FromBytes("bad.json", Encoding.UTF8.GetBytes(json)), AsOf, _ => { });
+
+        Assert.That(report.FatalError!.Reason, Is.EqualTo(ProblemReason.InvalidJson));
+        Assert.That(report.FatalError.ByteOffset, Is.EqualTo(json.IndexOf('x', StringComparison.Ordinal)));
+    }
+
+    [Test]
     public void Read_TooDeep_IsReportedAsTooDeep()
     {
         string json = "{\"SecurityGroups\":[{\"GroupId\":\"sg-1\",\"X\":" + new string('[', 200) + new string(']', 200) + "}]}";
