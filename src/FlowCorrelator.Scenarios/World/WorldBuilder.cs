@@ -162,6 +162,8 @@ internal sealed partial class WorldBuilder
         uint podPrefix = publicB.Network + 0xE0;
         AssignPodPrefix(At(0.405), _vpcCni, k1.Primary.EniId, podPrefix);
         AssignPodIpv6Prefix(At(0.410), _vpcCni, k1.Primary.EniId);
+        FlowEvidenceLandmarks flowEvidence = FlowEvidenceTraps(nodeLt, publicB, publicA, sgGhost, web[3],
+            [new("Name", "payment"), new("karpenter.sh/nodepool", "payment"), new("eks:eks-cluster-name", "prod")]);
         RevokeByPermission(At(0.450), _secops, webHttp, Perm.Tcp(80, 80, v4: ["0.0.0.0/0"]));
         RevokeById(At(0.550), _secops, sgPayment, [world[0].RuleId]);
         Detach(At(0.600), _deploy, e1p4Attachment);
@@ -170,6 +172,10 @@ internal sealed partial class WorldBuilder
         ReplaceInstanceGroups(At(0.700), _alice, p4.Id, [sgPayment]);
         Evict(At(0.750), [k1.Id]);
         TrailEvent nodeEviction = _events[^1];
+        // The node the trail knows only from CreateFleet is interrupted too: the index ends an instance it never
+        // linked to an interface.
+        Evict(At(0.760), [flowEvidence.UnlinkedNode]);
+        TrailEvent unlinkedNodeEviction = _events[^1];
         RevokeById(At(0.800), _secops, sgBatch, [batchEgress[0].RuleId], egress: true);
 
         (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db, legacyRdp);
@@ -204,7 +210,7 @@ internal sealed partial class WorldBuilder
                 LaunchTemplateId = paymentLt.TemplateId,
                 GroupInstances = [.. payment.Select(p => p.Id), p5.Id],
                 EvictedInstance = p2.Id,
-                EvictionEventIds = [eviction.EventId, nodeEviction.EventId],
+                EvictionEventIds = [eviction.EventId, nodeEviction.EventId, unlinkedNodeEviction.EventId],
                 Replacement = p5.Id,
                 ReusedIp = IpAddr.FromV4(p2.Primary.Ip).ToString(),
                 TemplateVersionEventId = templateVersion.EventId,
@@ -213,6 +219,7 @@ internal sealed partial class WorldBuilder
                 PodPrefix = IpAddr.FromV4(podPrefix) + "/28",
             },
             Exposure = exposure,
+            FlowEvidence = flowEvidence,
         };
         return new WorldModel
         {
