@@ -170,6 +170,9 @@ public static class ScenarioGenerator
                 Bytes = 180,
                 Start = t.Start,
                 End = t.Start + 5,
+                RecordInstance = t.RecordInstanceId,
+                // The Name AWS wrote: the world's, of the instance the interface is attached to a moment later.
+                RecordNameTag = t.RecordInstanceId is null ? null : timeline.At(t.Start + 5).Eni(t.EniId, timeline.EniIndex)?.NameTag,
             };
             r.Accept = Accumulator.Admits(r, epoch);
             r.TcpFlags = r.Accept ? 3 : 2;

@@ -204,6 +204,15 @@ public sealed record FlowEvidenceLandmarks
 
     /// <summary>When it was renamed.</summary>
     public required DateTimeOffset RenamedAt { get; init; }
+
+    /// <summary>The floating interface, which carries a record starting one second before its attachment to P4.</summary>
+    public string AttachMomentEni { get; init; } = string.Empty;
+
+    /// <summary>P4: the instance that record's <c>instance-id</c> names.</summary>
+    public string AttachMomentInstance { get; init; } = string.Empty;
+
+    /// <summary>That record's start.</summary>
+    public DateTimeOffset AttachMomentStart { get; init; }
 }
 
 /// <summary>

@@ -22,6 +22,16 @@ internal struct FlowRec
 
     /// <summary>0 = OK, 1 = NODATA, 2 = SKIPDATA.</summary>
     public byte Status;
+
+    /// <summary>Set by a trap: the instance AWS wrote in <c>instance-id</c> instead of the one attached at the start, with its Name (null: none).</summary>
+    public string? RecordInstance;
+    public string? RecordNameTag;
+
+    /// <summary>The record's <c>instance-id</c> as AWS wrote it (null: <c>-</c>).</summary>
+    public readonly string? InstanceIdField => RecordInstance ?? Eni.InstanceId;
+
+    /// <summary>The record's <c>instance-tag</c> (the Name of that instance) as AWS wrote it (null: <c>-</c>).</summary>
+    public readonly string? NameTagField => RecordInstance is not null ? RecordNameTag : Eni.NameTag;
 }
 
 /// <summary>Question 1 row key: instance, interface, groups at the time (empty: unknown interface), source, and who said which instance and tag.</summary>
@@ -139,7 +149,7 @@ internal sealed partial class Accumulator(int ruleCount, ScenarioOptions options
 
         // Which instance: the evidence's attachment, else the record's instance-id (the world's attachment at the
         // record's start, which AWS wrote), else none.
-        string? recordInstance = _recordHasInstanceId ? e.InstanceId : null;
+        string? recordInstance = _recordHasInstanceId ? r.InstanceIdField : null;
         string? instance;
         EvidenceSource instanceFrom = EvidenceSource.Index;
         if (e.IndexInstanceId is { } attached)
@@ -169,7 +179,7 @@ internal sealed partial class Accumulator(int ruleCount, ScenarioOptions options
             IndexInstance? known = epoch.IndexInstances.GetValueOrDefault(instance);
             bool running = known?.Running ?? true;
             string? field = null;
-            if (_tagFieldKey is not null && e.InstanceId is not null && e.NameTag is { } name)
+            if (_tagFieldKey is not null && r.NameTagField is { } name)
             {
                 field = name;
             }

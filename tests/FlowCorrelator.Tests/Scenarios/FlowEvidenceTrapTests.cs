@@ -134,6 +134,31 @@ public sealed class FlowEvidenceTrapTests
         Assert.That(w.Summary.Attribution.TagFieldConflicts, Is.EqualTo(after.Length));
     }
 
+    [TestCase(ScenarioFormat.V5)]
+    [TestCase(ScenarioFormat.V11)]
+    public void RecordStartingBeforeAnAttachment_NamesTheInstanceOfAMomentLater(ScenarioFormat format)
+    {
+        World w = _worlds[format];
+        long start = w.Traps.AttachMomentStart.ToUnixTimeSeconds();
+        Rec rec = w.Records.Single(r => r.Eni == w.Traps.AttachMomentEni && r.Start == start);
+        Assert.That((rec.InstanceId, rec.Direction, rec.DstPort), Is.EqualTo((w.Traps.AttachMomentInstance, "ingress", 22)), "the record names P4, attached a second later");
+        AccessAttempt row = w.Rows(w.Traps.AttachMomentInstance).Single(a => a.InterfaceId == w.Traps.AttachMomentEni && a.InstanceFrom == EvidenceSource.FlowRecord);
+        Assert.That((row.FirstSeen.ToUnixTimeSeconds(), row.LastSeen.ToUnixTimeSeconds(), row.Accepted, row.Rejected, row.TagFrom), Is.EqualTo((start, start, 1L, 0L, EvidenceSource.Index)));
+        Assert.That(row.SecurityGroups, Is.Not.Empty, "the index knows the interface, so its groups");
+        Assert.That(w.Rows(w.Traps.AttachMomentInstance).Where(a => a.InterfaceId == w.Traps.AttachMomentEni && a.InstanceFrom == EvidenceSource.Index).Select(a => a.FirstSeen.ToUnixTimeSeconds()),
+            Has.All.GreaterThan(start), "from the attachment on, the index names P4");
+    }
+
+    [Test]
+    public void RecordStartingBeforeAnAttachment_V2_IsNoAccess()
+    {
+        World w = _worlds[ScenarioFormat.V2];
+        long start = w.Traps.AttachMomentStart.ToUnixTimeSeconds();
+        Assert.That(w.Records.Count(r => r.Eni == w.Traps.AttachMomentEni && r.Start == start), Is.EqualTo(1), "the trap is exercised");
+        Assert.That(w.Summary.Expected.AccessAttempts.Where(a => a.InterfaceId == w.Traps.AttachMomentEni).Select(a => a.FirstSeen.ToUnixTimeSeconds()), Has.None.EqualTo(start),
+            "no attachment at its start and no instance-id: unattributed");
+    }
+
     [Test]
     public void Attribution_V11_AgreesWithWhatTheFilesCarry()
     {
@@ -141,7 +166,7 @@ public sealed class FlowEvidenceTrapTests
         AttributionCounts a = w.Summary.Attribution;
         Assert.That(w.Summary.Expected.Query!.TagFields, Is.EqualTo(new[] { new TagFieldMapping("instance-tag", "Name") }));
         string[] unknown = [w.Traps.UnlinkedNodeEni, w.Traps.LegacyEni];
-        Assert.That(a.ByInstanceId, Is.EqualTo(w.Records.Count(r => unknown.Contains(r.Eni))), "the two interfaces no evidence links");
+        Assert.That(a.ByInstanceId, Is.EqualTo(w.Records.Count(r => unknown.Contains(r.Eni)) + 1), "the two interfaces no evidence links, and the record before an attachment");
         Assert.That(a.ByTagField, Is.EqualTo(w.Records.Count(r => r.Eni == w.Traps.LegacyEni)), "the only instance with no known tag");
         Assert.That(a.Unattributed, Is.EqualTo(w.Records.Count(r => r.InstanceId == "-")), "detached interfaces");
         Assert.That(a.InstanceIdConflicts, Is.Zero);
@@ -154,7 +179,7 @@ public sealed class FlowEvidenceTrapTests
         World w = _worlds[ScenarioFormat.V5];
         AttributionCounts a = w.Summary.Attribution;
         Assert.That(w.Summary.Expected.Query!.TagFields, Is.Empty);
-        Assert.That(a.ByInstanceId, Is.EqualTo(w.Records.Count(r => r.Eni == w.Traps.UnlinkedNodeEni || r.Eni == w.Traps.LegacyEni)));
+        Assert.That(a.ByInstanceId, Is.EqualTo(w.Records.Count(r => r.Eni == w.Traps.UnlinkedNodeEni || r.Eni == w.Traps.LegacyEni) + 1));
         Assert.That((a.ByTagField, a.TagFieldConflicts, a.InstanceIdConflicts), Is.EqualTo((0L, 0L, 0L)));
         Assert.That(a.ByIndex + a.ByInstanceId + a.Unattributed, Is.EqualTo(w.Summary.OkRecords));
     }
