@@ -184,6 +184,45 @@ public sealed class FlowEvidenceTrapTests
         Assert.That(a.ByIndex + a.ByInstanceId + a.Unattributed, Is.EqualTo(w.Summary.OkRecords));
     }
 
+    /// <summary>Small random worlds of every format: the counts partition the OK records, and a format counts only what it carries.</summary>
+    [Test]
+    public void Attribution_ManySmallWorlds_PartitionsTheOkRecords()
+    {
+        var random = new Random(20261207);
+        ScenarioFormat[] formats = [ScenarioFormat.V2, ScenarioFormat.V5, ScenarioFormat.V11, ScenarioFormat.Parquet];
+        for (int i = 0; i < 8; i++)
+        {
+            var options = ScenarioOptions.Default with
+            {
+                Seed = random.Next(1000, 1_000_000), Format = formats[i % formats.Length], FlowLines = random.Next(500, 3000), Days = random.Next(1, 3), Fleets = random.Next(3, 7),
+            };
+            string dir = Path.Combine(Path.GetTempPath(), $"fc-flow-evidence-small-{i}-{Environment.ProcessId}");
+            try
+            {
+                ScenarioSummary s = ScenarioGenerator.Write(dir, options);
+                AttributionCounts a = s.Attribution;
+                Assert.That(a.ByIndex + a.ByInstanceId + a.Unattributed, Is.EqualTo(s.OkRecords), options.ToString());
+                if (options.Format == ScenarioFormat.V2)
+                {
+                    Assert.That((a.ByInstanceId, a.InstanceIdConflicts), Is.EqualTo((0L, 0L)), options.ToString());
+                }
+
+                if (options.Format != ScenarioFormat.V11)
+                {
+                    Assert.That((a.ByTagField, a.TagFieldConflicts), Is.EqualTo((0L, 0L)), options.ToString());
+                    Assert.That(s.Expected.AccessAttempts.Select(r => r.TagFrom), Has.All.EqualTo(EvidenceSource.Index), options.ToString());
+                }
+            }
+            finally
+            {
+                if (Directory.Exists(dir))
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+        }
+    }
+
     private static string? Name(JsonElement r) => r.GetProperty("eventName").GetString();
 
     private static List<Rec> ReadRecords(string dir, ScenarioSummary summary)
