@@ -87,7 +87,7 @@ internal sealed class Epoch
 
     public required EniView?[] Enis { get; init; }
 
-    /// <summary>Private address → interface index.</summary>
+    /// <summary>Private address → interface index, for the interfaces the evidence knows.</summary>
     public required Dictionary<uint, int> IpOwner { get; init; }
 
     /// <summary>Primary interfaces (device 0) of non-terminated instances, by role.</summary>
@@ -239,21 +239,23 @@ internal sealed class Timeline
                 IndexInstanceId = known?.Instance,
             };
             views[view.Index] = view;
-            ipOwner[eni.Ip] = view.Index;
-            foreach (uint pod in view.PodIps)
-            {
-                ipOwner[pod] = view.Index;
-            }
-
             if (known is null)
             {
-                // Only the flow-evidence traffic goes to interfaces the evidence does not know.
+                // Only the flow-evidence traffic goes to interfaces the evidence does not know, and their addresses
+                // are no one's (as for the index): no record has one as the source of traffic to another interface,
+                // so the world's actions do not depend on it.
                 if (instance is { Running: true })
                 {
                     unlinked.Add(view);
                 }
 
                 continue;
+            }
+
+            ipOwner[eni.Ip] = view.Index;
+            foreach (uint pod in view.PodIps)
+            {
+                ipOwner[pod] = view.Index;
             }
 
             if (view.PodIps.Length > 0 && instance is { Running: true })
