@@ -23,8 +23,10 @@ internal struct FlowRec
     /// <summary>0 = OK, 1 = NODATA, 2 = SKIPDATA.</summary>
     public byte Status;
 
-    /// <summary>Set by a trap: the instance AWS wrote in <c>instance-id</c> instead of the one attached at the start, with its Name (null: none).</summary>
+    /// <summary>Set by a trap: the instance AWS wrote in <c>instance-id</c> instead of the one attached at the start.</summary>
     public string? RecordInstance;
+
+    /// <summary>With <see cref="RecordInstance"/>: that instance's Name, written in <c>instance-tag</c> (null: <c>-</c>).</summary>
     public string? RecordNameTag;
 
     /// <summary>The record's <c>instance-id</c> as AWS wrote it (null: <c>-</c>).</summary>
@@ -147,8 +149,8 @@ internal sealed partial class Accumulator(int ruleCount, ScenarioOptions options
         OkRecords++;
         EniView e = r.Eni;
 
-        // Which instance: the evidence's attachment, else the record's instance-id (the world's attachment at the
-        // record's start, which AWS wrote), else none.
+        // Which instance: the evidence's attachment, else the record's instance-id (what AWS wrote: the world's
+        // attachment at the record's start, or a trap's instance of a moment later), else none.
         string? recordInstance = _recordHasInstanceId ? r.InstanceIdField : null;
         string? instance;
         EvidenceSource instanceFrom = EvidenceSource.Index;
