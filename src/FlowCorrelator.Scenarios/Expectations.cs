@@ -21,7 +21,9 @@ internal static class Expectations
         var attachments = new List<GroupAttachment>();
         var lastDefinition = new Dictionary<string, RuleDef>(StringComparer.Ordinal);
         var removed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (TrailEvent e in TrailEvent.InApplicationOrder(world.Events.Where(e => e.Succeeded)))
+        // Questions 2–4 come from the evidence: the successful calls the trail holds (a call the trail lacks changed
+        // the world, but no answer can show it).
+        foreach (TrailEvent e in TrailEvent.InApplicationOrder(world.Events.Where(e => e.Succeeded && e.InTrail)))
         {
             foreach (Op op in e.Ops)
             {
@@ -99,7 +101,7 @@ internal static class Expectations
         {
             InstanceId = kv.Key.InstanceId,
             InterfaceId = kv.Key.EniId,
-            SecurityGroups = [.. kv.Key.GroupsKey.Split(',')],
+            SecurityGroups = kv.Key.GroupsKey.Length == 0 ? [] : [.. kv.Key.GroupsKey.Split(',')],
             SrcAddr = ModelNetworks.V4Text(kv.Key.Src),
             Accepted = kv.Value.Accepted,
             Rejected = kv.Value.Rejected,
@@ -108,11 +110,17 @@ internal static class Expectations
             FirstSeen = DateTimeOffset.FromUnixTimeSeconds(kv.Value.First),
             LastSeen = DateTimeOffset.FromUnixTimeSeconds(kv.Value.Last),
             Scanner = ModelNetworks.IsScanner(kv.Key.Src),
+            InstanceFrom = kv.Key.InstanceFrom,
+            TagFrom = kv.Key.TagFrom,
         });
 
         return new InvestigationResult
         {
-            Query = new AccessQuery { TagKey = options.AccessTagKey, TagValue = options.AccessTagValue, Port = options.AccessPort, Protocol = options.AccessProtocol },
+            Query = new AccessQuery
+            {
+                TagKey = options.AccessTagKey, TagValue = options.AccessTagValue, Port = options.AccessPort, Protocol = options.AccessProtocol,
+                TagFields = ScenarioGenerator.TagFields(options.Format),
+            },
             AccessAttempts = [.. access],
             RuleChanges = [.. ruleChanges],
             GroupAttachments = [.. attachments],

@@ -40,7 +40,7 @@ internal sealed class ExposureExpectations
         var state = new WorldState();
         var windows = new List<ExposureWindowModel>();
         var open = new Dictionary<string, ExposureWindowModel>(StringComparer.Ordinal);
-        foreach (TrailEvent e in TrailEvent.InApplicationOrder(world.Events.Where(e => e.Succeeded)))
+        foreach (TrailEvent e in TrailEvent.InApplicationOrder(world.Events.Where(e => e.Succeeded && e.InTrail)))
         {
             foreach (Op op in e.Ops)
             {

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using FlowCorrelator.Ingest;
+using FlowCorrelator.Queries;
 using FlowCorrelator.Reporting;
 using FlowCorrelator.Scenarios.Traffic;
 using FlowCorrelator.Scenarios.World;
@@ -22,6 +23,17 @@ namespace FlowCorrelator.Scenarios;
 public static class ScenarioGenerator
 {
     private const int BatchSeconds = 300;
+
+    /// <summary>The tag key version 11's <c>instance-tag</c> holds in the generated flow logs: the instance's Name.</summary>
+    internal const string InstanceTagKey = "Name";
+
+    /// <summary>
+    /// The tag-field mapping a question over the <paramref name="format"/>'s flow logs is asked with (the flow log's
+    /// <c>TagFieldSpecifications</c>, which the records do not carry): <c>instance-tag</c>=Name for version 11, none
+    /// otherwise. <c>expected.json</c>'s <c>query.tagFields</c> states it.
+    /// </summary>
+    public static ImmutableArray<TagFieldMapping> TagFields(ScenarioFormat format) =>
+        format == ScenarioFormat.V11 ? [new TagFieldMapping("instance-tag", InstanceTagKey)] : [];
 
     /// <summary>Writes the scenario into <paramref name="outDir"/> (created if missing) and returns what was written.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
@@ -117,7 +129,7 @@ public static class ScenarioGenerator
         }
 
         List<string> trailFiles = CloudTrailWriter.Write(outDir, world, options.Seed);
-        Queries.InvestigationResult expected = Expectations.Compute(world, timeline, total, options);
+        InvestigationResult expected = Expectations.Compute(world, timeline, total, options);
         string json = FindingsJson.Serialize(expected) + "\n";
         File.WriteAllText(Path.Combine(outDir, "expected.json"), json, new UTF8Encoding(false));
 
@@ -126,9 +138,10 @@ public static class ScenarioGenerator
             Files = [.. flowFiles.Where(f => f is not null).Select(f => f!).Concat(trailFiles).Append("expected.json").Order(StringComparer.Ordinal)],
             FlowLines = options.FlowLines,
             OkRecords = total.OkRecords,
-            CloudTrailEvents = world.Events.Count,
+            CloudTrailEvents = world.Events.Count(e => e.InTrail),
             Expected = expected,
             Landmarks = world.Landmarks,
+            Attribution = total.Attribution,
         };
     }
 
@@ -157,6 +170,9 @@ public static class ScenarioGenerator
                 Bytes = 180,
                 Start = t.Start,
                 End = t.Start + 5,
+                RecordInstance = t.RecordInstanceId,
+                // The Name AWS wrote: the world's, of the instance the interface is attached to a moment later.
+                RecordNameTag = t.RecordInstanceId is null ? null : timeline.At(t.Start + 5).Eni(t.EniId, timeline.EniIndex)?.NameTag,
             };
             r.Accept = Accumulator.Admits(r, epoch);
             r.TcpFlags = r.Accept ? 3 : 2;

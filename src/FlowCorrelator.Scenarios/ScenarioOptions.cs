@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using FlowCorrelator.Ingest;
 using FlowCorrelator.Queries;
 
 namespace FlowCorrelator.Scenarios;
@@ -113,6 +114,13 @@ public sealed record ScenarioSummary
 
     /// <summary>Ids and times of the traps, for tests and the demo's README.</summary>
     public required ScenarioLandmarks Landmarks { get; init; }
+
+    /// <summary>
+    /// How the engine must attribute the OK records to instances (<c>diagnostics.attribution</c>, docs/semantics.md
+    /// "The flow record as evidence"), over every OK record (no window), with <see cref="InvestigationResult.Query"/>'s
+    /// tag fields. Computed from the world and the evidence the trail carries, never from the files.
+    /// </summary>
+    public AttributionCounts Attribution { get; init; }
 }
 
 /// <summary>Where the scenario's traps are (ids and event ids), so tests and documentation can point at them.</summary>
@@ -165,6 +173,46 @@ public sealed record ScenarioLandmarks
 
     /// <summary>The exposure traps (question 6).</summary>
     public ExposureLandmarks? Exposure { get; init; }
+
+    /// <summary>The flow-record-as-evidence cases (docs/semantics.md, "The flow record as evidence").</summary>
+    public FlowEvidenceLandmarks? FlowEvidence { get; init; }
+}
+
+/// <summary>
+/// Instances whose interface or tags no CloudTrail event of the trail states, while the flow records carry them: their
+/// calls happened in the world and are left out of the written trail.
+/// </summary>
+public sealed record FlowEvidenceLandmarks
+{
+    /// <summary>A Karpenter node whose RunInstances (by ec2fleet.amazonaws.com) is not in the trail; its CreateFleet is.</summary>
+    public required string UnlinkedNode { get; init; }
+
+    /// <summary>Its primary interface, which no evidence links to it.</summary>
+    public required string UnlinkedNodeEni { get; init; }
+
+    /// <summary>The node's CreateFleet event.</summary>
+    public required string UnlinkedNodeFleetEventId { get; init; }
+
+    /// <summary>An instance launched before the trail (Name=payment in the world), unknown to the evidence.</summary>
+    public required string LegacyInstance { get; init; }
+
+    /// <summary>Its interface.</summary>
+    public required string LegacyEni { get; init; }
+
+    /// <summary>A web server renamed Name=payment by a call not in the trail (the index keeps Name=web).</summary>
+    public required string RenamedInstance { get; init; }
+
+    /// <summary>When it was renamed.</summary>
+    public required DateTimeOffset RenamedAt { get; init; }
+
+    /// <summary>The floating interface, which carries a record starting one second before its attachment to P4.</summary>
+    public string AttachMomentEni { get; init; } = string.Empty;
+
+    /// <summary>P4: the instance that record's <c>instance-id</c> names.</summary>
+    public string AttachMomentInstance { get; init; } = string.Empty;
+
+    /// <summary>That record's start.</summary>
+    public DateTimeOffset AttachMomentStart { get; init; }
 }
 
 /// <summary>
@@ -187,7 +235,7 @@ public sealed record LaunchPathLandmarks
     /// <summary>The instance evicted by BidEvictedEvent (P2).</summary>
     public required string EvictedInstance { get; init; }
 
-    /// <summary>The BidEvictedEvent events.</summary>
+    /// <summary>The BidEvictedEvent events: P2, the Karpenter node, and the node the trail knows only from CreateFleet.</summary>
     public required ImmutableArray<string> EvictionEventIds { get; init; }
 
     /// <summary>The replacement from template version 2 (groups only in the template), reusing <see cref="ReusedIp"/>.</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace FlowCorrelator.Scenarios.Traffic;
 
 /// <summary>Question 6 totals of one risky window: the records the rule alone admitted, and those another rule admitted too.</summary>
@@ -92,11 +90,12 @@ internal sealed partial class Accumulator
                     side.Sources.Add(r.Src);
                 }
 
-                if (e.InstanceId is { } instance)
+                // The instance and its Name as the evidence knows them (the index's, not the world's: a rename the
+                // trail does not hold is not the index's).
+                if (e.IndexInstanceId is { } instance)
                 {
                     side.Instances.Add(instance);
-                    string name = Encoding.UTF8.GetString(e.NameTagUtf8);
-                    if (name != "-")
+                    if (epoch.IndexInstances.GetValueOrDefault(instance)?.Tags.GetValueOrDefault("Name") is { } name)
                     {
                         side.Fleets.Add(name);
                     }

@@ -49,8 +49,6 @@ internal sealed class EniView
     /// <summary>The attached instance's tags now (empty when none is attached); read by the enriched-record tests.</summary>
     public IReadOnlyDictionary<string, string> InstanceTags { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Attached to a running instance that carries the question-1 tag now.</summary>
-    public bool InAccessFleet { get; init; }
 
     /// <summary>Groups, sorted ordinally.</summary>
     public required string[] Groups { get; init; }
@@ -63,7 +61,24 @@ internal sealed class EniView
 
     /// <summary>Addresses of its delegated prefixes (pod addresses), empty when none.</summary>
     public uint[] PodIps { get; init; } = [];
+
+    // What the evidence (the events in the trail) says of the interface now; the fields above are the world's.
+
+    /// <summary>The attached instance's Name tag now (the world's), or null.</summary>
+    public string? NameTag { get; init; }
+
+    /// <summary>The evidence knows the interface now (its groups and addresses).</summary>
+    public bool IndexKnows { get; init; }
+
+    /// <summary>The instance the evidence has it attached to now, or null (unknown interface, or detached).</summary>
+    public string? IndexInstanceId { get; init; }
+
+    /// <summary>Question 1's groups: <see cref="GroupsKey"/> when the evidence knows the interface, else empty.</summary>
+    public string IndexGroupsKey => IndexKnows ? GroupsKey : string.Empty;
 }
+
+/// <summary>An instance as the evidence knows it at one moment.</summary>
+internal sealed record IndexInstance(bool Running, IReadOnlyDictionary<string, string> Tags);
 
 /// <summary>The model's state from one event to the next, frozen for fast lookups while writing flows.</summary>
 internal sealed class Epoch
@@ -72,7 +87,7 @@ internal sealed class Epoch
 
     public required EniView?[] Enis { get; init; }
 
-    /// <summary>Private address → interface index.</summary>
+    /// <summary>Private address → interface index, for the interfaces the evidence knows.</summary>
     public required Dictionary<uint, int> IpOwner { get; init; }
 
     /// <summary>Primary interfaces (device 0) of non-terminated instances, by role.</summary>
@@ -86,6 +101,15 @@ internal sealed class Epoch
 
     /// <summary>Interfaces with pod addresses (delegated prefixes) that are attached to a running instance.</summary>
     public EniView[] Pods { get; init; } = [];
+
+    /// <summary>
+    /// Interfaces attached (in the world) to a running instance that the evidence does not know: only the flow
+    /// records' own fields can attribute their traffic. The random traffic of the story never picks them.
+    /// </summary>
+    public EniView[] Unlinked { get; init; } = [];
+
+    /// <summary>Instances the evidence knows now, by id.</summary>
+    public required Dictionary<string, IndexInstance> IndexInstances { get; init; }
 
     public EniView[] Role(string role) => PrimaryByRole.TryGetValue(role, out EniView[]? v) ? v : [];
 
@@ -125,31 +149,38 @@ internal sealed class Timeline
 
     public static Timeline Build(WorldModel world, ScenarioOptions options)
     {
+        // Two replays in step: the world (every call that happened) and the evidence (the calls in the trail), so
+        // each epoch says both what AWS saw and what the index can know.
         var state = new WorldState();
+        var evidence = new WorldState();
         var eniIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var ruleIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var rules = new List<RuleDef>();
-        var epochs = new List<Epoch> { Freeze(long.MinValue, state, world, options, eniIndex, ruleIndex, rules) };
+        var epochs = new List<Epoch> { Freeze(long.MinValue, state, evidence, world, options, eniIndex, ruleIndex, rules) };
         TrailEvent[] ordered = [.. TrailEvent.InApplicationOrder(world.Events.Where(e => e.Succeeded))];
         for (int i = 0; i < ordered.Length; i++)
         {
             foreach (Op op in ordered[i].Ops)
             {
                 state.Apply(op);
+                if (ordered[i].InTrail)
+                {
+                    evidence.Apply(op);
+                }
             }
 
             // A record starting in a second sees every change of that second (half-open validity): the states
             // between the events of one second are never in force, and one epoch per second keeps At unambiguous.
             if (i + 1 == ordered.Length || ordered[i + 1].Time != ordered[i].Time)
             {
-                epochs.Add(Freeze(ordered[i].Time, state, world, options, eniIndex, ruleIndex, rules));
+                epochs.Add(Freeze(ordered[i].Time, state, evidence, world, options, eniIndex, ruleIndex, rules));
             }
         }
 
         return new Timeline(epochs, eniIndex, ruleIndex, rules);
     }
 
-    private static Epoch Freeze(long from, WorldState state, WorldModel world, ScenarioOptions options, Dictionary<string, int> eniIndex, Dictionary<string, int> ruleIndex, List<RuleDef> rules)
+    private static Epoch Freeze(long from, WorldState state, WorldState evidence, WorldModel world, ScenarioOptions options, Dictionary<string, int> eniIndex, Dictionary<string, int> ruleIndex, List<RuleDef> rules)
     {
         foreach (GroupState g in state.Groups.Values)
         {
@@ -173,8 +204,10 @@ internal sealed class Timeline
         var byRole = new Dictionary<string, List<EniView>>(StringComparer.Ordinal);
         var secondary = new List<EniView>();
         var pods = new List<EniView>();
+        var unlinked = new List<EniView>();
         foreach ((string id, EniState eni) in state.Enis.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
+            EniState? known = evidence.Enis.GetValueOrDefault(id);
             InstanceState? instance = eni.Instance is null ? null : state.Instances[eni.Instance];
             string[] groups = [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
             RuleView[] ingress =
@@ -197,13 +230,28 @@ internal sealed class Timeline
                 NameTagUtf8 = Encoding.UTF8.GetBytes(instance is not null && instance.Tags.TryGetValue("Name", out string? name) ? name : "-"),
                 InstanceRunning = instance is { Running: true },
                 InstanceTags = instance is null ? new Dictionary<string, string>() : new Dictionary<string, string>(instance.Tags, StringComparer.Ordinal),
-                InAccessFleet = instance is not null && instance.Running && instance.Tags.TryGetValue(options.AccessTagKey, out string? v) && v == options.AccessTagValue,
                 Groups = groups,
                 GroupsKey = string.Join(',', groups),
                 Ingress = ingress,
                 PodIps = [.. eni.Prefixes.SelectMany(p => Enumerable.Range(0, p.Size).Select(i => p.First + (uint)i))],
+                NameTag = instance is not null && instance.Tags.TryGetValue("Name", out string? nameTag) ? nameTag : null,
+                IndexKnows = known is not null,
+                IndexInstanceId = known?.Instance,
             };
             views[view.Index] = view;
+            if (known is null)
+            {
+                // Only the flow-evidence traffic goes to interfaces the evidence does not know, and their addresses
+                // are no one's (as for the index): no record has one as the source of traffic to another interface,
+                // so the world's actions do not depend on it.
+                if (instance is { Running: true })
+                {
+                    unlinked.Add(view);
+                }
+
+                continue;
+            }
+
             ipOwner[eni.Ip] = view.Index;
             foreach (uint pod in view.PodIps)
             {
@@ -214,6 +262,7 @@ internal sealed class Timeline
             {
                 pods.Add(view);
             }
+
             if (instance is not null && !instance.Terminated)
             {
                 if (eni.DeviceIndex == 0)
@@ -241,6 +290,9 @@ internal sealed class Timeline
             PaymentSecondary = [.. secondary],
             All = [.. views.Where(v => v is not null).Select(v => v!)],
             Pods = [.. pods],
+            Unlinked = [.. unlinked],
+            IndexInstances = evidence.Instances.ToDictionary(
+                kv => kv.Key, kv => new IndexInstance(kv.Value.Running, new Dictionary<string, string>(kv.Value.Tags, StringComparer.Ordinal)), StringComparer.Ordinal),
         };
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Text;
 using FlowCorrelator.Ingest;
 
 namespace FlowCorrelator.Scenarios.Traffic;
@@ -74,8 +75,8 @@ internal static class FlowValues
             case FlowField.Action: sink.Text(r.Accept ? "ACCEPT"u8 : "REJECT"u8); break;
             case FlowField.VpcId: sink.Text(vpc); break;
             case FlowField.SubnetId: sink.Text(r.Eni.SubnetUtf8); break;
-            case FlowField.InstanceId: sink.Text(r.Eni.InstanceUtf8); break;
-            case FlowField.InstanceTag: sink.Text(r.Eni.NameTagUtf8); break;
+            case FlowField.InstanceId: sink.Text(r.RecordInstance is { } id ? Encoding.ASCII.GetBytes(id) : r.Eni.InstanceUtf8); break;
+            case FlowField.InstanceTag: sink.Text(r.RecordInstance is null ? r.Eni.NameTagUtf8 : Encoding.UTF8.GetBytes(r.RecordNameTag ?? "-")); break;
             case FlowField.TcpFlags: sink.Number(r.TcpFlags); break;
             case FlowField.Type: sink.Text("IPv4"u8); break;
             case FlowField.Region: sink.Text("us-east-1"u8); break;

@@ -7,7 +7,7 @@ internal enum Kind : byte
 {
     WebIn, WebOut, SshBrute, SshAdmin, SshNearMiss, SshSecondary, PaymentOut22, PaymentOut22Reply, DbIn, DbOut, ReusedToDb,
     WebToPayment, Scanner, BatchPartner, BatchInternal, Monitoring, FloatingEni, OtherEni22, Reused22, Debug9000, ExtraFleet,
-    EgressNoise, NoData, SkipData, PodIn, PodToDb,
+    EgressNoise, NoData, SkipData, PodIn, PodToDb, UnlinkedSsh,
 }
 
 /// <summary>
@@ -23,7 +23,7 @@ internal sealed class TrafficModel
         (Kind.PaymentOut22, 25), (Kind.PaymentOut22Reply, 15), (Kind.DbIn, 70), (Kind.DbOut, 35), (Kind.ReusedToDb, 5), (Kind.WebToPayment, 40),
         (Kind.Scanner, 40), (Kind.BatchPartner, 35), (Kind.BatchInternal, 30), (Kind.Monitoring, 30), (Kind.FloatingEni, 25), (Kind.OtherEni22, 10),
         (Kind.Reused22, 5), (Kind.Debug9000, 10), (Kind.ExtraFleet, 20), (Kind.EgressNoise, 10), (Kind.NoData, 3), (Kind.SkipData, 2),
-        (Kind.PodIn, 25), (Kind.PodToDb, 10),
+        (Kind.PodIn, 25), (Kind.PodToDb, 10), (Kind.UnlinkedSsh, 20),
     ];
 
     private const uint MonitoringHost = 0x0A000032; // 10.0.0.50: inside the VPC, owned by no interface of the model
@@ -199,6 +199,10 @@ internal sealed class TrafficModel
             case Kind.PodToDb when ep.Pods.Length > 0 && db.Length > 0:
                 // From a pod address: a referenced-group rule must see it as held by the node's interface.
                 return Inbound(rng, ref r, ep, Pick(rng, db), Pick(rng, Pick(rng, ep.Pods).PodIps), 5432);
+            case Kind.UnlinkedSsh when ep.Unlinked.Length > 0:
+                // SSH to an instance whose interface no evidence links to it: only the record's own instance-id can
+                // attribute it (docs/semantics.md, "The flow record as evidence").
+                return Inbound(rng, ref r, ep, Pick(rng, ep.Unlinked), rng.Next(4) == 0 ? Office(rng) : Pick(rng, _attackers), 22, small: true);
             case Kind.NoData or Kind.SkipData:
                 r.Eni = Pick(rng, ep.All);
                 r.Status = kind == Kind.NoData ? (byte)1 : (byte)2;

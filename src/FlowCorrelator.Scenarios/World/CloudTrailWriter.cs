@@ -29,9 +29,11 @@ internal static class CloudTrailWriter
         }
 
         var late = new HashSet<string>(world.LateDelivered, StringComparer.Ordinal);
-        var sharedSeconds = world.Events.GroupBy(e => e.Time).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        // Only the calls the trail holds are written (TrailEvent.InTrail).
+        TrailEvent[] written = [.. world.Events.Where(e => e.InTrail)];
+        var sharedSeconds = written.GroupBy(e => e.Time).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
         var slotOfSecond = new Dictionary<long, long>();
-        foreach (TrailEvent e in world.Events)
+        foreach (TrailEvent e in written)
         {
             long delivery = e.Time + 300 + rng.Next(600) + (late.Contains(e.EventId) ? 90_000 : 0);
             long slot = delivery / 300;

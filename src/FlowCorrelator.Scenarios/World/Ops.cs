@@ -52,6 +52,13 @@ internal sealed record SetEniGroupsOp(string EniId, IReadOnlyList<string> Groups
 
 internal sealed record SetInstanceGroupsOp(string InstanceId, IReadOnlyList<string> Groups) : Op;
 
+/// <summary>
+/// What an EC2 Fleet's CreateFleet says of its instances: they run, with the fleet request's instance tags (under the
+/// template version's). In the world the instances' RunInstances already made them so (this fills nothing); in the
+/// evidence it is what the index learns when the RunInstances is not in the trail (docs/semantics.md, "EC2 Fleet").
+/// </summary>
+internal sealed record FleetInstancesOp(IReadOnlyList<string> InstanceIds, IReadOnlyList<KeyValuePair<string, string>> Tags) : Op;
+
 /// <summary>A delegated IPv4 prefix (prefix delegation): <paramref name="Size"/> addresses from <paramref name="First"/> belong to the interface.</summary>
 internal sealed record AssignPrefixOp(string EniId, uint First, int Size) : Op;
 
@@ -80,6 +87,12 @@ internal sealed class TrailEvent
 
     public JsonObject? Response { get; init; }
 
+    /// <summary>
+    /// False for a call that happened in the world but is not in the trail given to the responder (it is never
+    /// written): its effects are the world's, and no evidence shows them. Each such call says why in the builder.
+    /// </summary>
+    public bool InTrail { get; init; } = true;
+
     /// <summary>Effects, in order; empty for failed calls.</summary>
     public List<Op> Ops { get; } = [];
 
@@ -98,7 +111,7 @@ internal sealed class TrailEvent
             or "UpdateAutoScalingGroup" or "CreateOrUpdateTags" => EventPhase.Definition,
         "CreateSecurityGroup" or "CreateNetworkInterface" or "RunInstances" or "CreateFleet" => EventPhase.Creation,
         "AuthorizeSecurityGroupIngress" or "AuthorizeSecurityGroupEgress" or "AttachNetworkInterface" or "AssignPrivateIpAddresses"
-            or "AssignIpv6Addresses" or "CreateTags" or "StartInstances" => EventPhase.Addition,
+            or "AssignIpv6Addresses" or "CreateTags" or "StartInstances" or "TagResources" => EventPhase.Addition,
         "ModifySecurityGroupRules" or "ModifyNetworkInterfaceAttribute" or "ModifyInstanceAttribute" => EventPhase.Replacement,
         "DeleteTags" or "RevokeSecurityGroupIngress" or "RevokeSecurityGroupEgress" or "UnassignPrivateIpAddresses"
             or "DetachNetworkInterface" or "StopInstances" => EventPhase.Removal,

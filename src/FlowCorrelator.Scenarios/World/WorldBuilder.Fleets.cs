@@ -148,14 +148,20 @@ internal sealed partial class WorldBuilder
     /// RunInstances EC2 Fleet logs for it (invoked by <c>ec2fleet.amazonaws.com</c>) one second earlier, whose response
     /// here states no group set: the instance's groups are its template's.
     /// </summary>
-    private InstanceHandle KarpenterLaunch(long time, TemplateModel template, SubnetInfo[] subnets, KeyValuePair<string, string>[] fleetTags, string role)
+    /// <remarks>
+    /// With <paramref name="runInstancesInTrail"/> false the RunInstances happens but is not in the trail given (see
+    /// <c>FlowEvidenceTraps</c>): the index knows the node from CreateFleet alone, running with the fleet's tags, and
+    /// never learns its interface.
+    /// </remarks>
+    private InstanceHandle KarpenterLaunch(long time, TemplateModel template, SubnetInfo[] subnets, KeyValuePair<string, string>[] fleetTags, string role,
+        bool runInstancesInTrail = true)
     {
         string fleetId = "fleet-" + Guid();
         KeyValuePair<string, string>[] responseTags =
             [new("aws:ec2:fleet-id", fleetId), new("aws:ec2launchtemplate:id", template.TemplateId), new("aws:ec2launchtemplate:version", template.Version.ToString(CultureInfo.InvariantCulture))];
         var path = new LaunchPath(_ec2Fleet, template, template.Version.ToString(CultureInfo.InvariantCulture), [], responseTags, GroupsInResponse: false);
         InstanceHandle node = Launch(time, _ec2Fleet, role, 1, Merged(template.Tags, fleetTags, responseTags), null,
-            [.. template.NicGroups.Select((g, i) => new NicSpec(subnets[i], g))], nicForm: true, null, path)[0];
+            [.. template.NicGroups.Select((g, i) => new NicSpec(subnets[i], g))], nicForm: true, null, path, runInstancesInTrail)[0];
 
         var request = new JsonObject
         {
@@ -198,7 +204,7 @@ internal sealed partial class WorldBuilder
                 },
             },
         };
-        Emit(time + 1, _karpenter, "CreateFleet", request, response, []);
+        Emit(time + 1, _karpenter, "CreateFleet", request, response, [new FleetInstancesOp([node.Id], Merged(template.Tags, fleetTags))]);
         return node;
     }
 

@@ -15,7 +15,7 @@ internal sealed partial class WorldBuilder
     /// how a template launch is written (null: a plain RunInstances stating everything itself).
     /// </summary>
     private List<InstanceHandle> Launch(long time, Actor actor, string role, int count, KeyValuePair<string, string>[] instanceTags, KeyValuePair<string, string>[]? volumeTags,
-        NicSpec[] nics, bool nicForm, uint? fixedIp = null, LaunchPath? path = null)
+        NicSpec[] nics, bool nicForm, uint? fixedIp = null, LaunchPath? path = null, bool inTrail = true)
     {
         string ami = "ami-0" + Hex(16);
         var request = new JsonObject
@@ -158,7 +158,7 @@ internal sealed partial class WorldBuilder
             ["groupSet"] = new JsonObject(),
             ["instancesSet"] = new JsonObject { ["items"] = items },
         };
-        Emit(time, path?.Invoker ?? actor, "RunInstances", request, response, handles.Select(h => (Op)new LaunchOp(h.Id, role, instanceTags, h.Enis)));
+        Emit(time, path?.Invoker ?? actor, "RunInstances", request, response, handles.Select(h => (Op)new LaunchOp(h.Id, role, instanceTags, h.Enis)), inTrail: inTrail);
         return handles;
     }
 

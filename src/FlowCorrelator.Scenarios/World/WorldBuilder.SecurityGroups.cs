@@ -10,13 +10,19 @@ internal sealed partial class WorldBuilder
     // ---------------------------------------------------------------- events
 
     private TrailEvent Emit(long time, Actor actor, string name, JsonObject? request, JsonObject? response, IEnumerable<Op> ops, string? errorCode = null, string? errorMessage = null,
-        string source = "ec2.amazonaws.com", JsonObject? serviceEventDetails = null)
+        string source = "ec2.amazonaws.com", JsonObject? serviceEventDetails = null, bool inTrail = true)
     {
-        InApplicationOrder(time, name);
+        // A call the trail does not hold may lie before the story (an instance launched weeks before the trail): it
+        // touches nothing the script computes later, so only calls in the trail must come in application order.
+        if (inTrail || time >= _lastTime)
+        {
+            InApplicationOrder(time, name);
+        }
+
         var e = new TrailEvent
         {
             Time = time, EventId = Guid(), EventName = name, Actor = actor, ErrorCode = errorCode, ErrorMessage = errorMessage, Request = request, Response = response,
-            EventSource = source, ServiceEventDetails = serviceEventDetails,
+            EventSource = source, ServiceEventDetails = serviceEventDetails, InTrail = inTrail,
         };
         if (errorCode is null)
         {

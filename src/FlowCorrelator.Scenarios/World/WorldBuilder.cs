@@ -155,13 +155,16 @@ internal sealed partial class WorldBuilder
         // launch states no group set, so only the template says the new primary interface has [payment] alone.
         InstanceHandle p5 = AsgLaunch(At(0.305), paymentAsg, paymentLt2, [publicA, privateA], 1, "payment", fixedIp: p2.Primary.Ip, groupsInResponse: false)[0];
         ReplaceEniGroups(At(0.320), _deploy, e1, [sgPayment, sgMgmt]);
-        Attach(At(0.350), _deploy, e1, p4.Id, 2, out string e1p4Attachment);
+        long e1ToP4 = At(0.350);
+        Attach(e1ToP4, _deploy, e1, p4.Id, 2, out string e1p4Attachment);
         // Karpenter adds a payment node: tags only in CreateFleet, groups only in its template, a /28 of pod addresses.
         TemplateModel nodeLt = CreateTemplate(At(0.395), _karpenter, "karpenter.k8s.aws/payment", [], [publicB], [[sgMgmt, sgPayment]]);
         InstanceHandle k1 = KarpenterLaunch(At(0.400), nodeLt, [publicB], [new("Name", "payment"), new("karpenter.sh/nodepool", "payment"), new("eks:eks-cluster-name", "prod")], "payment");
         uint podPrefix = publicB.Network + 0xE0;
         AssignPodPrefix(At(0.405), _vpcCni, k1.Primary.EniId, podPrefix);
         AssignPodIpv6Prefix(At(0.410), _vpcCni, k1.Primary.EniId);
+        FlowEvidenceLandmarks flowEvidence = FlowEvidenceTraps(nodeLt, publicB, publicA, sgGhost, web[3],
+            [new("Name", "payment"), new("karpenter.sh/nodepool", "payment"), new("eks:eks-cluster-name", "prod")]);
         RevokeByPermission(At(0.450), _secops, webHttp, Perm.Tcp(80, 80, v4: ["0.0.0.0/0"]));
         RevokeById(At(0.550), _secops, sgPayment, [world[0].RuleId]);
         Detach(At(0.600), _deploy, e1p4Attachment);
@@ -170,11 +173,23 @@ internal sealed partial class WorldBuilder
         ReplaceInstanceGroups(At(0.700), _alice, p4.Id, [sgPayment]);
         Evict(At(0.750), [k1.Id]);
         TrailEvent nodeEviction = _events[^1];
+        // The node the trail knows only from CreateFleet is interrupted too: the index ends an instance it never
+        // linked to an interface.
+        Evict(At(0.760), [flowEvidence.UnlinkedNode]);
+        TrailEvent unlinkedNodeEviction = _events[^1];
         RevokeById(At(0.800), _secops, sgBatch, [batchEgress[0].RuleId], egress: true);
 
         (SameSecondLandmarks sameSecond, List<TrapFlow> trapFlows) = SameSecondTraps(publicA, sgPayment, sgMgmt, sgWeb, db, legacyRdp);
         GroupNamedLandmarks byGroupName = GroupNamedTrap();
         ExposureLandmarks exposure = ExposureTraps(privateB, trapFlows);
+
+        // A record on the floating interface whose window starts one second before its attachment to P4: the index
+        // knows the interface (and its groups) but no attachment at the record's start, and AWS wrote P4 as its
+        // instance-id (the traffic flowed after the attach). Versions with instance-id attribute it to P4 by the
+        // record (docs/semantics.md: "the record's instance-id may name the instance of a moment later").
+        const uint OnCallHost = 0xCB00712A; // 203.0.113.42: the office rule admits it
+        trapFlows.Add(new TrapFlow(e1ToP4 - 1, e1, OnCallHost, 22, RecordInstanceId: p4.Id));
+        flowEvidence = flowEvidence with { AttachMomentEni = e1, AttachMomentInstance = p4.Id, AttachMomentStart = DateTimeOffset.FromUnixTimeSeconds(e1ToP4 - 1) };
 
         var groups = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -204,7 +219,7 @@ internal sealed partial class WorldBuilder
                 LaunchTemplateId = paymentLt.TemplateId,
                 GroupInstances = [.. payment.Select(p => p.Id), p5.Id],
                 EvictedInstance = p2.Id,
-                EvictionEventIds = [eviction.EventId, nodeEviction.EventId],
+                EvictionEventIds = [eviction.EventId, nodeEviction.EventId, unlinkedNodeEviction.EventId],
                 Replacement = p5.Id,
                 ReusedIp = IpAddr.FromV4(p2.Primary.Ip).ToString(),
                 TemplateVersionEventId = templateVersion.EventId,
@@ -213,6 +228,7 @@ internal sealed partial class WorldBuilder
                 PodPrefix = IpAddr.FromV4(podPrefix) + "/28",
             },
             Exposure = exposure,
+            FlowEvidence = flowEvidence,
         };
         return new WorldModel
         {

@@ -63,4 +63,9 @@ internal sealed class WorldModel
 /// A flow record the traps place: inbound tcp to <paramref name="EniId"/>'s address, starting at
 /// <paramref name="Start"/>; its action comes from the security groups in force then.
 /// </summary>
-internal sealed record TrapFlow(long Start, string EniId, uint Src, int DstPort);
+/// <remarks>
+/// <paramref name="RecordInstanceId"/>, when set, is the instance AWS wrote in the record's <c>instance-id</c> (and
+/// whose Name it wrote in <c>instance-tag</c>) instead of the one attached at <paramref name="Start"/>: a record whose
+/// window starts just before an attachment names the instance of a moment later.
+/// </remarks>
+internal sealed record TrapFlow(long Start, string EniId, uint Src, int DstPort, string? RecordInstanceId = null);

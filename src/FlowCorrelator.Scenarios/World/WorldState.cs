@@ -59,6 +59,22 @@ internal sealed class WorldState
                 }
 
                 break;
+            case FleetInstancesOp f:
+                foreach (string id in f.InstanceIds)
+                {
+                    if (!Instances.TryGetValue(id, out InstanceState? known))
+                    {
+                        Instances[id] = known = new InstanceState { Role = "fleet", Running = true, Tags = new(StringComparer.Ordinal) };
+                    }
+
+                    // The fleet's tags fill only keys the launch did not state.
+                    foreach (KeyValuePair<string, string> tag in f.Tags)
+                    {
+                        known.Tags.TryAdd(tag.Key, tag.Value);
+                    }
+                }
+
+                break;
             case TagOp t:
                 Instances[t.InstanceId].Tags[t.Key] = t.Value;
                 break;

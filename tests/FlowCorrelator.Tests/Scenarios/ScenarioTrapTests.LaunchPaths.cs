@@ -75,7 +75,8 @@ public sealed partial class ScenarioTrapTests
         JsonElement launch = Trail("RunInstances").Single(r => InstanceIdsOf(r).Contains(Paths.FleetNode));
         Assert.That(launch.GetProperty("userIdentity").GetProperty("invokedBy").GetString(), Is.EqualTo("ec2fleet.amazonaws.com"));
         Assert.That(launch.GetRawText(), Does.Not.Contain("\"Name\""));
-        Assert.That(Trail("CreateFleet").Single().GetRawText(), Does.Contain("\"payment\""));
+        Assert.That(Trail("CreateFleet").Single(r => r.GetProperty("responseElements").GetRawText().Contains(Paths.FleetNode, StringComparison.Ordinal)).GetRawText(),
+            Does.Contain("\"payment\""));
 
         var prefix = IpNetwork.Parse(Paths.PodPrefix);
         Rec[] toPods = [.. _records.Where(r => r.Eni == Paths.FleetNodeEni && r.Direction == "ingress" && prefix.Contains(IpAddr.Parse(r.Dst)) && r.Dst != _records.First(x => x.Eni == Paths.FleetNodeEni && x.Direction == "egress").Src)];

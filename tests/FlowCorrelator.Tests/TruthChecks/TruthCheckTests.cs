@@ -38,15 +38,21 @@ public sealed class TruthCheckTests
             ScenarioSummary summary = ScenarioGenerator.Write(dir, options);
 
             Workspace workspace = Workspace.Load([dir]);
+            InvestigationResult expected = FindingsJson.Deserialize(File.ReadAllText(Path.Combine(dir, "expected.json")));
             InvestigationResult actual = workspace.Investigate(InvestigationOptions.Default with
             {
-                Access = new AccessQuery { TagKey = options.AccessTagKey, TagValue = options.AccessTagValue, Port = options.AccessPort, Protocol = options.AccessProtocol },
+                Access = new AccessQuery
+                {
+                    TagKey = options.AccessTagKey, TagValue = options.AccessTagValue, Port = options.AccessPort, Protocol = options.AccessProtocol,
+                    TagFields = expected.Query!.TagFields,
+                },
             });
 
             Assert.That(workspace.Diagnostics.HasProblems, Is.False, "generated input reads cleanly");
             Assert.That(workspace.Diagnostics.Sum(LogFileKind.FlowLog, f => f.Records - f.NoData - f.SkipData), Is.EqualTo(summary.OkRecords));
-            InvestigationResult expected = FindingsJson.Deserialize(File.ReadAllText(Path.Combine(dir, "expected.json")));
             AssertEqual(actual, expected);
+            Assert.That(workspace.Diagnostics.Attribution, Is.EqualTo(summary.Attribution), "diagnostics.attribution: how the records were attributed");
+            TestContext.Out.WriteLine($"attribution: {summary.Attribution}");
             Assert.That(expected.AccessAttempts, Is.Not.Empty, "the world exercises question 1");
             Assert.That(expected.RuleUsage.Select(r => r.Status.ToWireName()).Distinct(), Is.SupersetOf(new[] { "used", "unused", "revoked" }));
             Assert.That(expected.Exposures.Where(x => x.Exposed.Records > 0), Is.Not.Empty, "the world exercises question 6");
@@ -83,10 +89,11 @@ public sealed class TruthCheckTests
                 Workspace workspace = Workspace.Load([dir]);
                 InvestigationResult actual = workspace.Investigate(InvestigationOptions.Default with
                 {
-                    Access = new AccessQuery { TagKey = options.AccessTagKey, TagValue = options.AccessTagValue, Port = options.AccessPort },
+                    Access = new AccessQuery { TagKey = options.AccessTagKey, TagValue = options.AccessTagValue, Port = options.AccessPort, TagFields = summary.Expected.Query!.TagFields },
                 });
                 TestContext.Out.WriteLine($"world {i}: {options}");
                 AssertEqual(actual, summary.Expected);
+                Assert.That(workspace.Diagnostics.Attribution, Is.EqualTo(summary.Attribution), $"world {i}: diagnostics.attribution");
             }
             finally
             {
