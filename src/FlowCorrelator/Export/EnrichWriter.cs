@@ -425,6 +425,7 @@ internal static class EnrichColumns
             ("interfaceKnown", typeof(bool), f => f.InterfaceKnown),
             ("instanceId", typeof(string), f => f.InstanceId),
             ("instanceRunning", typeof(bool), f => f.InstanceRunning),
+            ("instanceFrom", typeof(string), f => f.InstanceFrom),
             ("tags", typeof(string), f => Empty(f.Tags)),
             ("groups", typeof(string), f => Empty(f.Groups)),
             ("vpcId", typeof(string), f => f.VpcId),

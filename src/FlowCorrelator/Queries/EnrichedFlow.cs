@@ -36,12 +36,17 @@ public sealed partial class EnrichedFlow
     private bool _peerResolved;
     private InterfaceState? _peer;
     private CompiledRule[]? _rules;
+    private readonly InstanceLookup _instances;
+    private bool _instanceResolved;
+    private InstanceState? _recordInstance;
+    private string? _recordInstanceId;
 
     internal EnrichedFlow(EnvironmentIndex index, ScannerList scanners, ulong requestedTextFields)
     {
         _index = index;
         _scanners = scanners;
         _requested = requestedTextFields;
+        _instances = new InstanceLookup(index);
     }
 
     /// <summary>The parsed record.</summary>
@@ -63,11 +68,21 @@ public sealed partial class EnrichedFlow
     /// <summary>Whether the index knew the interface (existing, not deleted) at the record's start.</summary>
     public bool InterfaceKnown => _state is not null;
 
-    /// <summary>The instance attached to the interface at the record's start, from CloudTrail (null: none or unknown).</summary>
-    public string? InstanceId => _state?.InstanceId;
+    /// <summary>
+    /// The record's instance, as question 1 attributes it (docs/semantics.md, "The flow record as evidence"): the one
+    /// attached to the interface at the record's start, from CloudTrail; else the record's own <c>instance-id</c>
+    /// (version 3+); null when neither says.
+    /// </summary>
+    public string? InstanceId => _state?.InstanceId is { } attached ? attached : RecordInstanceId;
 
-    /// <summary>Whether that instance was running.</summary>
-    public bool InstanceRunning => _state is { InstanceRunning: true };
+    /// <summary>Who named <see cref="InstanceId"/>: <c>index</c>, <c>flowRecord</c>, or null when no one did.</summary>
+    public string? InstanceFrom => _state?.InstanceId is not null ? EvidenceSource.Index.ToWireName() : _record.InstanceId.HasValue ? EvidenceSource.FlowRecord.ToWireName() : null;
+
+    /// <summary>
+    /// Whether that instance was running: the attachment's state; for an instance named by the record, as the evidence
+    /// says, or true when it never said (traffic flowed).
+    /// </summary>
+    public bool InstanceRunning => _state?.InstanceId is not null ? _state.InstanceRunning : _record.InstanceId.HasValue && FlowPredicates.RunsForRecord(RecordInstance);
 
     /// <summary>The interface's security groups, sorted and joined with commas (empty when unknown).</summary>
     public string Groups => _state?.GroupsKey ?? string.Empty;
@@ -76,7 +91,7 @@ public sealed partial class EnrichedFlow
     public string? VpcId => _state?.VpcId;
 
     /// <summary>The instance's tags as <c>key=value</c> pairs, sorted by key and joined with <c>;</c> (built on each read).</summary>
-    public string Tags => JoinTags(_state?.InstanceTags);
+    public string Tags => JoinTags(InstanceTags);
 
     /// <summary>The address at the other end: the source of an inbound record, the destination of an outbound one, the source otherwise.</summary>
     public IpAddr PeerAddr => _direction == Outbound ? _record.DstAddr : _record.SrcAddr;
@@ -120,7 +135,7 @@ public sealed partial class EnrichedFlow
     }
 
     /// <summary>The instance's tag <paramref name="key"/> at the record's start, or null.</summary>
-    public string? Tag(string key) => _state is not null && _state.InstanceTags.TryGetValue(key, out string? v) ? v : null;
+    public string? Tag(string key) => InstanceTags is { } tags && tags.TryGetValue(key, out string? v) ? v : null;
 
     /// <summary>The peer instance's tag <paramref name="key"/>, or null.</summary>
     public string? PeerTag(string key) => Peer is { } p && p.InstanceTags.TryGetValue(key, out string? v) ? v : null;
@@ -159,6 +174,8 @@ public sealed partial class EnrichedFlow
         _record = record;
         _state = state is { Exists: true } ? state : null;
         _peerResolved = false;
+        _instanceResolved = false;
+        _recordInstanceId = null;
         _rules = null;
         _direction = DirectionOf(record, _state);
     }
@@ -216,6 +233,27 @@ public sealed partial class EnrichedFlow
             return _peer;
         }
     }
+
+    /// <summary>The tags of <see cref="InstanceId"/> at the record's start (null when there is no instance).</summary>
+    private FrozenDictionary<string, string>? InstanceTags =>
+        _state?.InstanceId is not null ? _state.InstanceTags : _record.InstanceId.HasValue ? RecordInstance?.Tags : null;
+
+    /// <summary>What the index knows of the instance the record names (looked up on first use, through a cache).</summary>
+    private InstanceState? RecordInstance
+    {
+        get
+        {
+            if (!_instanceResolved)
+            {
+                _instanceResolved = true;
+                _recordInstance = _record.InstanceId.HasValue ? _instances.At(_record.InstanceId, _record.Start) : null;
+            }
+
+            return _recordInstance;
+        }
+    }
+
+    private string? RecordInstanceId => _record.InstanceId.HasValue ? _recordInstanceId ??= RecordInstance?.InstanceId ?? _record.InstanceId.ToString() : null;
 
     private CompiledRule[] RulesInForce() =>
         _rules ??= _state is not null && _direction == Inbound && _record.Action == FlowAction.Accept ? _state.Rules.At(_record.Start) : [];

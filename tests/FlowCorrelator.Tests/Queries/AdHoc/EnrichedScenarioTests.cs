@@ -263,12 +263,18 @@ public sealed class EnrichedScenarioTests
             }
 
             Epoch epoch = timeline.At(record.Start);
-            EniView? eni = epoch.Eni(record.InterfaceId.ToString(), timeline.EniIndex);
+            // What the evidence (the trail) says at the record's start: an interface the trail never links is unknown.
+            EniView? eni = epoch.Eni(record.InterfaceId.ToString(), timeline.EniIndex) is { IndexKnows: true } known ? known : null;
+            // Without an attachment in the trail, the record's own instance-id names the instance (docs/semantics.md).
+            string? fileInstance = record.InstanceId.HasValue ? record.InstanceId.ToString() : null;
+            string? instanceId = eni?.IndexInstanceId ?? fileInstance;
+            IndexInstance? instance = instanceId is null ? null : epoch.IndexInstances.GetValueOrDefault(instanceId);
             Check(where, "interfaceKnown", eni is not null, flow.InterfaceKnown);
-            Check(where, "instanceId", eni?.InstanceId, flow.InstanceId);
-            Check(where, "instanceRunning", eni?.InstanceRunning ?? false, flow.InstanceRunning);
+            Check(where, "instanceId", instanceId, flow.InstanceId);
+            Check(where, "instanceFrom", eni?.IndexInstanceId is not null ? "index" : fileInstance is not null ? "flowRecord" : null, flow.InstanceFrom);
+            Check(where, "instanceRunning", instance?.Running ?? (eni?.IndexInstanceId is null && fileInstance is not null), flow.InstanceRunning);
             Check(where, "groups", eni?.GroupsKey ?? string.Empty, flow.Groups);
-            Check(where, "tags", eni is null ? string.Empty : string.Join(';', eni.InstanceTags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Key + "=" + t.Value)), flow.Tags);
+            Check(where, "tags", instance is null ? string.Empty : string.Join(';', instance.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Key + "=" + t.Value)), flow.Tags);
             Check(where, "vpcId", eni is null ? null : vpc, flow.VpcId);
             uint src = record.SrcAddr.V4;
             uint dst = record.DstAddr.V4;
