@@ -241,7 +241,7 @@ internal static class InvestigateCommand
         if (workspace.Diagnostics.RecordsOnUnknownInterfaces > 0 || workspace.Diagnostics.RecordsOutsideWindow > 0)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Not correlated: {workspace.Diagnostics.RecordsOnUnknownInterfaces:N0} records on interfaces the CloudTrail/snapshot evidence does not know at their time; {workspace.Diagnostics.RecordsOutsideWindow:N0} records outside --from/--to."));
+                $"Not linked by the evidence: {workspace.Diagnostics.RecordsOnUnknownInterfaces:N0} records on interfaces the CloudTrail/snapshot evidence does not know at their time (only their own instance-id can attribute them); {workspace.Diagnostics.RecordsOutsideWindow:N0} records outside --from/--to."));
         }
 
         AttributionCounts attribution = workspace.Diagnostics.Attribution;

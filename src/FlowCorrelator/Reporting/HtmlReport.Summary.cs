@@ -122,8 +122,8 @@ public static partial class HtmlReport
 
         if (d.RecordsOnUnknownInterfaces > 0 || d.RecordsOutsideWindow > 0)
         {
-            page.Append("<p class=\"lead\">Not correlated: ").Append(Plural(d.RecordsOnUnknownInterfaces, "record", "records"))
-                .Append(" on interfaces the CloudTrail/snapshot evidence does not know at their time; ").Append(Plural(d.RecordsOutsideWindow, "record", "records")).Append(" outside the time window.</p>\n");
+            page.Append("<p class=\"lead\">Not linked by the evidence: ").Append(Plural(d.RecordsOnUnknownInterfaces, "record", "records"))
+                .Append(" on interfaces the CloudTrail/snapshot evidence does not know at their time (only their own <code>instance-id</code> can attribute them); ").Append(Plural(d.RecordsOutsideWindow, "record", "records")).Append(" outside the time window.</p>\n");
         }
 
         AttributionCounts a = d.Attribution;
