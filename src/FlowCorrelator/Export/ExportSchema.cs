@@ -87,8 +87,14 @@ public static class ExportSchema
     public static ExportTable EniPrefixes { get; } = Table(
         "eni_prefixes", S("eni"), S("prefix"), L("prefix_v4_first", nullable: true), L("prefix_v4_last", nullable: true), T("valid_from"), T("valid_to"));
 
-    /// <summary>Interval during which an instance carries a tag (known while it is attached to some interface).</summary>
+    /// <summary>Interval during which an instance carries a tag, as the evidence states the instance's tags over time (attached or not).</summary>
     public static ExportTable InstanceTags { get; } = Table("instance_tags", S("instance"), S("key"), S("value"), T("valid_from"), T("valid_to"));
+
+    /// <summary>
+    /// Interval of one running state of an instance, attached or not (for records attributed by their own
+    /// <c>instance-id</c>): <c>running_known</c> false when the evidence never stated it (an instance met only in CreateTags).
+    /// </summary>
+    public static ExportTable InstanceStates { get; } = Table("instance_states", S("instance"), B("running"), B("running_known"), T("valid_from"), T("valid_to"));
 
     /// <summary>Interval during which an existing interface holds one security group.</summary>
     public static ExportTable EniGroups { get; } = Table("eni_groups", S("eni"), S("group_id"), T("valid_from"), T("valid_to"));
@@ -131,5 +137,5 @@ public static class ExportSchema
 
     /// <summary>Every table, in export order.</summary>
     public static ImmutableArray<ExportTable> All { get; } =
-        [EniGroupSets, EniAttachments, EniAddresses, EniPrefixes, InstanceTags, EniGroups, GroupRules, Groups, RuleInventory, RuleChanges, GroupAttachments, Scanners];
+        [EniGroupSets, EniAttachments, EniAddresses, EniPrefixes, InstanceTags, InstanceStates, EniGroups, GroupRules, Groups, RuleInventory, RuleChanges, GroupAttachments, Scanners];
 }

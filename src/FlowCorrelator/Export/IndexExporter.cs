@@ -79,8 +79,14 @@ public static class IndexExporter
                 eniGroups.Add([id, group, Time(from), Time(to)]);
             }
 
-            var tagRuns = Runs(t, states, s => s is { Exists: true, InstanceId: { } i } ? s.InstanceTags.Select(kv => (i, kv.Key, kv.Value)) : []);
-            foreach (((string Instance, string Key, string Value) key, long from, long to) in tagRuns)
+        }
+
+        // Tags and running states from each instance's own timeline: the same tags the attachments saw while attached,
+        // and the instance's state when the evidence links it to no interface.
+        var instanceStates = new List<object?[]>();
+        foreach ((InstanceKey _, long[] t, InstanceState[] states) in index.InstanceHistories())
+        {
+            foreach (((string Instance, string Key, string Value) key, long from, long to) in Runs(t, states, s => s.Tags.Select(kv => (s.InstanceId, kv.Key, kv.Value))))
             {
                 if (!tagIntervals.TryGetValue(key, out var list))
                 {
@@ -89,6 +95,11 @@ public static class IndexExporter
 
                 list.Add((from, to));
             }
+
+            foreach (((string Instance, bool Running, bool Known) key, long from, long to) in Runs(t, states, s => new[] { (s.InstanceId, s.Running, s.RunningKnown) }))
+            {
+                instanceStates.Add([key.Instance, key.Running, key.Known, Time(from), Time(to)]);
+            }
         }
 
         yield return (ExportSchema.EniGroupSets, groupSets);
@@ -96,6 +107,7 @@ public static class IndexExporter
         yield return (ExportSchema.EniAddresses, addresses);
         yield return (ExportSchema.EniPrefixes, prefixes);
         yield return (ExportSchema.InstanceTags, InstanceTagRows(tagIntervals));
+        yield return (ExportSchema.InstanceStates, instanceStates);
         yield return (ExportSchema.EniGroups, eniGroups);
         yield return (ExportSchema.GroupRules, GroupRuleRows(index));
         yield return (ExportSchema.Groups, [.. index.Groups.Select(g => new object?[]

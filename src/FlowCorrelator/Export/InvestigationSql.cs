@@ -143,6 +143,7 @@ public static class InvestigationSql
         }
 
         bool hasDirection = d.HasFlowDirection(o);
+        bool hasInstance = d.HasInstanceId(o);
         const string addressed =
             "(EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)" +
             " OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to))";
@@ -153,6 +154,7 @@ public static class InvestigationSql
             WITH flows AS (
               SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
                      {(hasDirection ? "f.flow_direction" : "CAST(NULL AS varchar)")} AS flow_direction,
+                     {(hasInstance ? "f.instance_id" : "CAST(NULL AS varchar)")} AS instance_id,
                      {d.TimestampFromEpochSeconds("f.start")} AS ts,
                      {SqlDialect.Ipv4ToNumber("f.srcaddr")} AS src_v4,
                      {SqlDialect.Ipv4ToNumber("f.dstaddr")} AS dst_v4
@@ -165,6 +167,15 @@ public static class InvestigationSql
               FROM flows fl
               JOIN eni_group_sets s ON s.eni = fl.eni AND s.valid_from <= fl.ts AND fl.ts < s.valid_to
               WHERE {inbound}
+            ),
+            unlinked AS (
+              SELECT fl.*, COALESCE(s.group_ids, '') AS group_ids,
+                     CASE WHEN EXISTS (SELECT 1 FROM scanners sc WHERE sc.ip_version = 4 AND fl.src_v4 BETWEEN sc.first_v4 AND sc.last_v4) THEN true ELSE false END AS is_scanner
+              FROM flows fl
+              LEFT JOIN eni_group_sets s ON s.eni = fl.eni AND s.valid_from <= fl.ts AND fl.ts < s.valid_to
+              WHERE fl.instance_id IS NOT NULL AND fl.instance_id <> '-'
+                AND NOT EXISTS (SELECT 1 FROM eni_attachments a WHERE a.eni = fl.eni AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)
+                AND CASE WHEN s.eni IS NULL THEN COALESCE(fl.flow_direction, '-') = 'ingress' ELSE {inbound} END
             )
             """;
     }
@@ -178,14 +189,32 @@ public static class InvestigationSql
                SUM(COALESCE(i.bytes, 0)) AS bytes,
                MIN(i.ts) AS first_seen,
                MAX(i.ts) AS last_seen,
-               i.is_scanner AS scanner
+               i.is_scanner AS scanner,
+               'index' AS instance_from
         FROM inbound i
         JOIN eni_attachments a ON a.eni = i.eni AND a.valid_from <= i.ts AND i.ts < a.valid_to AND a.instance_running
         JOIN instance_tags t ON t.instance = a.instance AND t.key = {SqlDialect.Literal(q.TagKey)} AND t.value = {SqlDialect.Literal(q.TagValue)}
           AND t.valid_from <= i.ts AND i.ts < t.valid_to
         WHERE i.dstport = {q.Port.ToString(CultureInfo.InvariantCulture)} AND i.protocol = {q.Protocol.ToString(CultureInfo.InvariantCulture)}
         GROUP BY a.instance, i.eni, i.group_ids, i.srcaddr, i.is_scanner
-        ORDER BY instance_id, interface_id, security_groups, src_addr
+        UNION ALL
+        SELECT u.instance_id AS instance_id, u.eni AS interface_id, u.group_ids AS security_groups, u.srcaddr AS src_addr,
+               SUM(CASE WHEN u.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
+               SUM(CASE WHEN u.action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
+               SUM(COALESCE(u.packets, 0)) AS packets,
+               SUM(COALESCE(u.bytes, 0)) AS bytes,
+               MIN(u.ts) AS first_seen,
+               MAX(u.ts) AS last_seen,
+               u.is_scanner AS scanner,
+               'flowRecord' AS instance_from
+        FROM unlinked u
+        WHERE u.dstport = {q.Port.ToString(CultureInfo.InvariantCulture)} AND u.protocol = {q.Protocol.ToString(CultureInfo.InvariantCulture)}
+          AND NOT EXISTS (SELECT 1 FROM instance_states st WHERE st.instance = u.instance_id AND st.running_known AND NOT st.running
+            AND st.valid_from <= u.ts AND u.ts < st.valid_to)
+          AND EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = u.instance_id AND t.key = {SqlDialect.Literal(q.TagKey)} AND t.value = {SqlDialect.Literal(q.TagValue)}
+            AND t.valid_from <= u.ts AND u.ts < t.valid_to)
+        GROUP BY u.instance_id, u.eni, u.group_ids, u.srcaddr, u.is_scanner
+        ORDER BY instance_id, interface_id, security_groups, src_addr, instance_from
         """;
 
     private static string TimeWindow(SqlOptions o, string column)

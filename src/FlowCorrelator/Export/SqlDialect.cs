@@ -65,6 +65,16 @@ public abstract class SqlDialect
     /// <summary>Whether <c>flow_logs</c> has a <c>flow_direction</c> column under these options.</summary>
     public abstract bool HasFlowDirection(SqlOptions options);
 
+    /// <summary>
+    /// Whether <c>flow_logs</c> has <c>instance_id</c>, so question 1 can attribute records by their own instance id
+    /// when the index knows no attachment: Athena and Trino when the format has it; DuckDB always (NULL for v2 files).
+    /// </summary>
+    public virtual bool HasInstanceId(SqlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.FlowFields.Has(FlowField.InstanceId);
+    }
+
     /// <summary>A timestamp literal (the same in all three).</summary>
     public static string TimestampLiteral(DateTimeOffset time) =>
         "TIMESTAMP '" + time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "'";
@@ -216,6 +226,8 @@ public abstract class SqlDialect
         // direction", exactly as the engine does per file.
         public override bool HasFlowDirection(SqlOptions options) => true;
 
+        public override bool HasInstanceId(SqlOptions options) => true;
+
         public override string FlowTable(SqlOptions options)
         {
             // Every file's own header names its columns (union_by_name), so v2 and v5 files can share one glob; the
@@ -224,7 +236,7 @@ public abstract class SqlDialect
             [
                 ("version", "INTEGER"), ("account-id", "VARCHAR"), ("interface-id", "VARCHAR"), ("srcaddr", "VARCHAR"), ("dstaddr", "VARCHAR"),
                 ("srcport", "INTEGER"), ("dstport", "INTEGER"), ("protocol", "INTEGER"), ("packets", "BIGINT"), ("bytes", "BIGINT"),
-                ("start", "BIGINT"), ("end", "BIGINT"), ("action", "VARCHAR"), ("log-status", "VARCHAR"), ("flow-direction", "VARCHAR"),
+                ("start", "BIGINT"), ("end", "BIGINT"), ("action", "VARCHAR"), ("log-status", "VARCHAR"), ("flow-direction", "VARCHAR"), ("instance-id", "VARCHAR"),
             ];
             var sb = new StringBuilder();
             sb.Append("CREATE OR REPLACE VIEW flow_logs AS\nSELECT\n");

@@ -252,6 +252,15 @@ public sealed class EnvironmentIndex
         return false;
     }
 
+    /// <summary>Every instance's own history (running, tags), for export.</summary>
+    internal IEnumerable<(InstanceKey Instance, long[] Times, InstanceState[] States)> InstanceHistories()
+    {
+        foreach (KeyValuePair<InstanceKey, Timeline<InstanceState>> kv in _instances.OrderBy(kv => kv.Value.Values[0].InstanceId, StringComparer.Ordinal))
+        {
+            yield return (kv.Key, kv.Value.Times.ToArray(), kv.Value.Values.ToArray());
+        }
+    }
+
     /// <summary>Every interface's full history (for export and the timeline view).</summary>
     public IEnumerable<(EniId Interface, ReadOnlyMemory<long> Times, IReadOnlyList<InterfaceState> States)> InterfaceHistories()
     {

@@ -99,6 +99,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS instance_tags (
 STORED AS PARQUET
 LOCATION 's3://example-analysis/flowcorrelator-index/instance_tags/';
 
+CREATE EXTERNAL TABLE IF NOT EXISTS instance_states (
+  `instance` string,
+  `running` boolean,
+  `running_known` boolean,
+  `valid_from` timestamp,
+  `valid_to` timestamp
+)
+STORED AS PARQUET
+LOCATION 's3://example-analysis/flowcorrelator-index/instance_states/';
+
 CREATE EXTERNAL TABLE IF NOT EXISTS eni_groups (
   `eni` string,
   `group_id` string,
@@ -213,6 +223,7 @@ LOCATION 's3://example-analysis/flowcorrelator-index/scanners/';
 WITH flows AS (
   SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
          f.flow_direction AS flow_direction,
+         f.instance_id AS instance_id,
          CAST(from_unixtime(f.start, 'UTC') AS timestamp) AS ts,
          CASE WHEN strpos(f.srcaddr, ':') = 0 THEN TRY_CAST(split_part(f.srcaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.srcaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.srcaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.srcaddr, '.', 4) AS bigint) END AS src_v4,
          CASE WHEN strpos(f.dstaddr, ':') = 0 THEN TRY_CAST(split_part(f.dstaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.dstaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.dstaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.dstaddr, '.', 4) AS bigint) END AS dst_v4
@@ -229,6 +240,15 @@ inbound AS (
   FROM flows fl
   JOIN eni_group_sets s ON s.eni = fl.eni AND s.valid_from <= fl.ts AND fl.ts < s.valid_to
   WHERE (fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND (EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to) OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to))))
+),
+unlinked AS (
+  SELECT fl.*, COALESCE(s.group_ids, '') AS group_ids,
+         CASE WHEN EXISTS (SELECT 1 FROM scanners sc WHERE sc.ip_version = 4 AND fl.src_v4 BETWEEN sc.first_v4 AND sc.last_v4) THEN true ELSE false END AS is_scanner
+  FROM flows fl
+  LEFT JOIN eni_group_sets s ON s.eni = fl.eni AND s.valid_from <= fl.ts AND fl.ts < s.valid_to
+  WHERE fl.instance_id IS NOT NULL AND fl.instance_id <> '-'
+    AND NOT EXISTS (SELECT 1 FROM eni_attachments a WHERE a.eni = fl.eni AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)
+    AND CASE WHEN s.eni IS NULL THEN COALESCE(fl.flow_direction, '-') = 'ingress' ELSE (fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND (EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to) OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to)))) END
 )
 SELECT a.instance AS instance_id, i.eni AS interface_id, i.group_ids AS security_groups, i.srcaddr AS src_addr,
        SUM(CASE WHEN i.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
@@ -237,14 +257,32 @@ SELECT a.instance AS instance_id, i.eni AS interface_id, i.group_ids AS security
        SUM(COALESCE(i.bytes, 0)) AS bytes,
        MIN(i.ts) AS first_seen,
        MAX(i.ts) AS last_seen,
-       i.is_scanner AS scanner
+       i.is_scanner AS scanner,
+       'index' AS instance_from
 FROM inbound i
 JOIN eni_attachments a ON a.eni = i.eni AND a.valid_from <= i.ts AND i.ts < a.valid_to AND a.instance_running
 JOIN instance_tags t ON t.instance = a.instance AND t.key = 'Name' AND t.value = 'payment'
   AND t.valid_from <= i.ts AND i.ts < t.valid_to
 WHERE i.dstport = 22 AND i.protocol = 6
 GROUP BY a.instance, i.eni, i.group_ids, i.srcaddr, i.is_scanner
-ORDER BY instance_id, interface_id, security_groups, src_addr;
+UNION ALL
+SELECT u.instance_id AS instance_id, u.eni AS interface_id, u.group_ids AS security_groups, u.srcaddr AS src_addr,
+       SUM(CASE WHEN u.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
+       SUM(CASE WHEN u.action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
+       SUM(COALESCE(u.packets, 0)) AS packets,
+       SUM(COALESCE(u.bytes, 0)) AS bytes,
+       MIN(u.ts) AS first_seen,
+       MAX(u.ts) AS last_seen,
+       u.is_scanner AS scanner,
+       'flowRecord' AS instance_from
+FROM unlinked u
+WHERE u.dstport = 22 AND u.protocol = 6
+  AND NOT EXISTS (SELECT 1 FROM instance_states st WHERE st.instance = u.instance_id AND st.running_known AND NOT st.running
+    AND st.valid_from <= u.ts AND u.ts < st.valid_to)
+  AND EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = u.instance_id AND t.key = 'Name' AND t.value = 'payment'
+    AND t.valid_from <= u.ts AND u.ts < t.valid_to)
+GROUP BY u.instance_id, u.eni, u.group_ids, u.srcaddr, u.is_scanner
+ORDER BY instance_id, interface_id, security_groups, src_addr, instance_from;
 
 -- ruleChanges
 SELECT event_time, event_id, event_name, change, group_id, rule_id, direction, protocol, from_port, to_port, cidr,
@@ -273,6 +311,7 @@ ORDER BY sg.group_id;
 WITH flows AS (
   SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
          f.flow_direction AS flow_direction,
+         f.instance_id AS instance_id,
          CAST(from_unixtime(f.start, 'UTC') AS timestamp) AS ts,
          CASE WHEN strpos(f.srcaddr, ':') = 0 THEN TRY_CAST(split_part(f.srcaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.srcaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.srcaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.srcaddr, '.', 4) AS bigint) END AS src_v4,
          CASE WHEN strpos(f.dstaddr, ':') = 0 THEN TRY_CAST(split_part(f.dstaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.dstaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.dstaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.dstaddr, '.', 4) AS bigint) END AS dst_v4
@@ -289,6 +328,15 @@ inbound AS (
   FROM flows fl
   JOIN eni_group_sets s ON s.eni = fl.eni AND s.valid_from <= fl.ts AND fl.ts < s.valid_to
   WHERE (fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND (EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to) OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to))))
+),
+unlinked AS (
+  SELECT fl.*, COALESCE(s.group_ids, '') AS group_ids,
+         CASE WHEN EXISTS (SELECT 1 FROM scanners sc WHERE sc.ip_version = 4 AND fl.src_v4 BETWEEN sc.first_v4 AND sc.last_v4) THEN true ELSE false END AS is_scanner
+  FROM flows fl
+  LEFT JOIN eni_group_sets s ON s.eni = fl.eni AND s.valid_from <= fl.ts AND fl.ts < s.valid_to
+  WHERE fl.instance_id IS NOT NULL AND fl.instance_id <> '-'
+    AND NOT EXISTS (SELECT 1 FROM eni_attachments a WHERE a.eni = fl.eni AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)
+    AND CASE WHEN s.eni IS NULL THEN COALESCE(fl.flow_direction, '-') = 'ingress' ELSE (fl.flow_direction = 'ingress' OR (COALESCE(fl.flow_direction, '-') <> 'egress' AND (EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to) OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to)))) END
 ),
 hits AS (
   SELECT r.rule_id, i.srcaddr, i.start, i.is_scanner
