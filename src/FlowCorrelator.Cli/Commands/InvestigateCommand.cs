@@ -225,6 +225,9 @@ internal static class InvestigateCommand
         return config == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" and {config} AWS Config files ({files.Where(f => f.Kind == LogFileKind.AwsConfig).Sum(f => f.Records):N0} configuration items)");
     }
 
+    /// <summary>A log-derived value for a summary line: neutralised, and cut (JSON has it whole).</summary>
+    private static string Short(string value) => SafeText.ForDisplay(value.Length > 80 ? value[..80] + "…" : value);
+
     internal static void WriteSummary(TextWriter output, Workspace workspace, IReadOnlyList<EvidenceGap> gaps)
     {
         IReadOnlyList<FileReport> files = workspace.Diagnostics.Files;
@@ -258,7 +261,7 @@ internal static class InvestigateCommand
             foreach (AttributionConflict c in workspace.Diagnostics.AttributionConflicts.Take(3))
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {SafeText.ForDisplay(c.File ?? "(in memory)")} line {c.Line}: {SafeText.ForDisplay(c.InterfaceId)} at {c.Time:yyyy-MM-ddTHH:mm:ssZ}: {SafeText.ForDisplay(c.Field)} is '{SafeText.ForDisplay(c.RecordValue)}' in the record, '{SafeText.ForDisplay(c.IndexValue)}' in the evidence"));
+                    $"  {SafeText.ForDisplay(c.File ?? "(in memory)")} line {c.Line}: {SafeText.ForDisplay(c.InterfaceId)} at {c.Time:yyyy-MM-ddTHH:mm:ssZ}: {SafeText.ForDisplay(c.Field)} is '{Short(c.RecordValue)}' in the record, '{Short(c.IndexValue)}' in the evidence"));
             }
         }
 

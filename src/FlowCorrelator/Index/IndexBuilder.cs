@@ -188,7 +188,9 @@ internal sealed partial class IndexBuilder
                 eni.Id,
                 eni.Exists,
                 eni.Instance,
-                instance?.Running ?? false,
+                // An instance the evidence names without stating its state (CreateTags, AttachNetworkInterface) is
+                // taken as running, as for records that name it by their instance-id (docs/semantics.md).
+                instance is not null && (instance.Running || !instance.StateKnown),
                 instance is null ? FrozenDictionary<string, string>.Empty : instance.Tags.ToFrozenDictionary(StringComparer.Ordinal),
                 [.. eni.Groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
                 [.. eni.Addresses.Keys.Order()],

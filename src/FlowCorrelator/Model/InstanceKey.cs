@@ -47,7 +47,10 @@ public readonly struct InstanceKey : IEquatable<InstanceKey>
             return None;
         }
 
-        return new InstanceKey(PackedHexId.InternedFlag, PackedHexId.Intern(utf8));
+        // Not an instance id's shape (no real record has one): kept as text while the intern table has room; past its
+        // limits (PackedHexId.Intern) it names no instance rather than one shared by every such record.
+        ulong interned = PackedHexId.Intern(utf8);
+        return interned == ulong.MaxValue ? None : new InstanceKey(PackedHexId.InternedFlag, interned);
     }
 
     /// <summary>Parses an instance id; null, empty and <c>-</c> give <see cref="None"/>.</summary>

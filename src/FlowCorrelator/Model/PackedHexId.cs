@@ -111,8 +111,9 @@ internal static class PackedHexId
 
     /// <summary>
     /// The interned number of an odd id (the whole text, prefix included). A hostile file with millions of odd ids
-    /// must not grow memory without bound: past the cap they all share one number that no index entry has, so their
-    /// records correlate with nothing (and are counted so).
+    /// must not grow memory without bound: past the cap (or past 128 bytes) they all get <see cref="ulong.MaxValue"/>,
+    /// a number no index entry has, so their records correlate with nothing (and are counted so); an instance id gets
+    /// none at all (<see cref="InstanceKey.FromUtf8"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Intern(ReadOnlySpan<byte> utf8)

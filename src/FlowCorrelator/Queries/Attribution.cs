@@ -115,9 +115,9 @@ internal sealed class AttributionCounter
         foreach ((int slot, string key) in _slots!.Mapped)
         {
             FlowTagValue value = TagFieldSlots.Slot(record, slot);
-            if (!value.HasValue)
+            if (!value.HasValue || value.IsUnreadable)
             {
-                continue;
+                continue; // no statement, or one the engine did not keep (FlowTagValue's limits): never a disagreement
             }
 
             tags.TryGetValue(key, out string? indexValue);

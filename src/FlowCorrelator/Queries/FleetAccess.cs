@@ -115,8 +115,10 @@ internal readonly partial struct FleetAccessStep
                 agg.Add(record);
                 Activity?.Add(record.Start, record.Action, agg.Scanner);
             }
-            else if (fleet != NotFleet)
+            else if (fleet == AskTagField || (fleet == AskInstanceId && record.InstanceId.HasValue))
             {
+                // Checked here so that records on unattached interfaces without an instance-id (every v2 record)
+                // do not pay for the call.
                 AddWithEvidence(state, fleet, record);
             }
         }

@@ -230,6 +230,50 @@ public sealed class FlowRecordEvidenceTests
         Assert.That(diagnostics.AttributionConflicts.Select(c => (c.File, c.Line)), Is.EqualTo(Enumerable.Range(1, 20).Select(i => ((string?)"a.log", (long)i))));
     }
 
+    [Test]
+    public void InstanceWithUnstatedState_AttachedByLaterEvidence_IsStillRunning()
+    {
+        // Review finding: an AttachNetworkInterface agreeing with the record must not remove the row the record's own
+        // instance-id gives (the instance was met only in CreateTags: launched before the trail).
+        const string tags = """{"resourcesSet":{"items":[{"resourceId":"i-0c1"}]},"tagSet":{"items":[{"key":"Name","value":"payment"}]}}""";
+        EnvironmentIndex attached = FlowCorrelator.Tests.Index.LaunchPathTests.Index(
+            Record("e1", "CreateTags", "2026-03-02T00:00:00Z", tags, """{"_return":true}"""),
+            Record("e2", "AttachNetworkInterface", "2026-03-02T00:01:00Z", """{"networkInterfaceId":"eni-0c1","instanceId":"i-0c1","deviceIndex":1}""", """{"attachmentId":"eni-attach-0c1"}"""));
+
+        var rows = BothPaths.FleetAccess(attached, [Ssh("eni-0c1", "10.0.7.7", 600, "i-0c1")], PaymentSsh);
+
+        Assert.That(attached.InterfaceAt(EniId.Parse("eni-0c1"), At(600))!.InstanceRunning, Is.True);
+        Assert.That(rows.Select(r => (r.InstanceId, r.InstanceFrom)), Is.EqualTo(new[] { ("i-0c1", EvidenceSource.Index) }));
+    }
+
+    [Test]
+    public void InstanceIdPastTheInternLimits_NamesNoInstance()
+    {
+        string longId = "i-" + new string('z', 140);
+        FlowRecord r = Ssh("eni-0d9", "10.0.8.8", 600, longId) with { InstanceTag = FlowTagValue.Of("payment") };
+
+        Assert.That(r.InstanceId, Is.EqualTo(InstanceKey.None), "not an instance id, and too long to keep as text");
+        Assert.That(BothPaths.FleetAccess(EnvironmentIndex.Empty, [r], PaymentSshWithNameField), Is.Empty);
+        Assert.That(Counts(EnvironmentIndex.Empty, PaymentSshWithNameField, r).Unattributed, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void TagValue_LongerThanAnyAwsTagValue_IsUnreadable_NeverMatchesNorConflicts()
+    {
+        byte[] longest = System.Text.Encoding.ASCII.GetBytes(new string('p', FlowTagValue.MaxBytes));
+        byte[] tooLong = System.Text.Encoding.ASCII.GetBytes(new string('q', FlowTagValue.MaxBytes + 1));
+        Assert.That(FlowTagValue.FromUtf8(longest).IsUnreadable, Is.False);
+        Assert.That(FlowTagValue.FromUtf8(tooLong).IsUnreadable, Is.True);
+
+        EnvironmentIndex index = FlowCorrelator.Tests.Index.LaunchPathTests.Index(
+            Run("e1", "2026-03-02T00:00:00Z", """{"instancesSet":{"items":[{"minCount":1,"maxCount":1}]}}""", LaunchedItem("i-0a1", "eni-0a1", "10.0.1.10", "sg-x", T("Name", "payment"))));
+        FlowRecord known = Ssh("eni-0a1", "10.0.1.10", 600, "i-0a1") with { InstanceTag = FlowTagValue.FromUtf8(tooLong) };
+        FlowRecord unknown = Ssh("eni-0d1", "10.0.8.8", 600, "i-0d1") with { InstanceTag = FlowTagValue.Unreadable };
+
+        Assert.That(Counts(index, PaymentSshWithNameField, known).TagFieldConflicts, Is.Zero, "a value the engine did not keep is no disagreement");
+        Assert.That(BothPaths.FleetAccess(EnvironmentIndex.Empty, [unknown], PaymentSshWithNameField), Is.Empty);
+    }
+
     [TestCase("instance-tag=Name", "instance-tag", "Name")]
     [TestCase("asg-tag-2=aws:autoscaling:groupName", "asg-tag-2", "aws:autoscaling:groupName")]
     [TestCase("instance-tag=a=b", "instance-tag", "a=b")]
