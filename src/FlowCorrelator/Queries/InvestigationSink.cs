@@ -170,6 +170,23 @@ internal sealed class InvestigationSink : IFlowRecordSink
         return state;
     }
 
+    /// <summary>
+    /// The sink as the reader's struct type argument: the reader is compiled for it, so each record is one direct call
+    /// to <see cref="Add"/> (no interface call), and the raw line, which the pass never reads, is not built.
+    /// </summary>
+    internal readonly struct Pass(InvestigationSink sink) : IFlowRecordSink
+    {
+        /// <summary>The sink the records go to.</summary>
+        public InvestigationSink Sink { get; } = sink;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void OnRecord(in FlowRecord record, in FlowLine line) => Sink.Add(record);
+
+        public void OnFileStart(string path, FlowLogSchema schema)
+        {
+        }
+    }
+
     private struct CachedState
     {
         public ulong High;

@@ -35,11 +35,11 @@ public static partial class Investigations
         var merged = new InvestigationSink(index, options);
         new FlowLogReader(options.Reader).ReadAll(
             flowInputs,
-            () => new InvestigationSink(index, options),
-            sink =>
+            () => new InvestigationSink.Pass(new InvestigationSink(index, options)),
+            pass =>
             {
-                merged.Merge(sink);
-                diagnostics.AddCoverage(sink.OutsideWindow, sink.UnknownInterface);
+                merged.Merge(pass.Sink);
+                diagnostics.AddCoverage(pass.Sink.OutsideWindow, pass.Sink.UnknownInterface);
             },
             diagnostics,
             progress,
