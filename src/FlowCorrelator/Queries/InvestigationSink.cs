@@ -90,10 +90,11 @@ internal sealed class InvestigationSink : IFlowRecordSink
         _fleetAccess.Add(state, record);
         if (_ruleUsage)
         {
-            _ruleUsageStep.Add(record, rules);
+            // Question 6 reuses question 5's rule matches for the record rather than matching it again.
+            _ruleUsageStep.Add(record, rules, out RuleMatches matched);
             if (risky)
             {
-                _exposureStep.Add(record, rules, state);
+                _exposureStep.Add(record, rules, state, matched);
             }
         }
     }
