@@ -226,7 +226,7 @@ public sealed partial class FlowLogReader
         var state = new TextState(sidecar ?? Options.FlowFormat ?? FlowLogSchema.DefaultV2, hasHeader: false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         var fields = new Range[FlowLogSchema.MaxColumns]; // one per file: the hot path must not zero a stackalloc per line
-        var index = new StructuralIndex();
+        var fieldEnds = new int[FlowLogSchema.MaxColumns]; // one per file, like the ranges
         try
         {
             int start = 0; // first byte of the pending (incomplete) line
@@ -285,7 +285,7 @@ public sealed partial class FlowLogReader
                 // is), the line-by-line search below takes this read instead, so a long line is not rescanned per read.
                 if (state.IsDefaultV2 && !skippingLongLine && scanFrom - start < PendingLineRescanLimit)
                 {
-                    start = ScanDefaultV2(buffer, start, end, bufferOffset, ref state, ref index, fields, report, ref sink, out int scanned);
+                    start = ScanDefaultV2(buffer, start, end, bufferOffset, ref state, fieldEnds, fields, report, ref sink, out int scanned);
                     scanFrom = Math.Max(scanned, start);
                 }
 
@@ -330,7 +330,6 @@ public sealed partial class FlowLogReader
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            index.Return();
         }
     }
 
