@@ -10,7 +10,8 @@ public readonly ref struct FlowLine
 {
     private readonly ReadOnlySpan<byte> _text;
     private readonly ReadOnlySpan<Range> _fields;
-    private readonly ReadOnlySpan<int> _ends;
+    private readonly ReadOnlySpan<int> _spaces;
+    private readonly int _lineStart;
     private readonly IReadOnlyList<string?>? _values;
 
     internal FlowLine(FlowLogSchema schema, ReadOnlySpan<byte> text, ReadOnlySpan<Range> fields, long lineNumber)
@@ -21,12 +22,21 @@ public readonly ref struct FlowLine
         LineNumber = lineNumber;
     }
 
-    /// <summary>A line split by the block scanner: <paramref name="fieldEnds"/>[i] is where column i ends (a space or the line end).</summary>
-    internal FlowLine(FlowLogSchema schema, ReadOnlySpan<byte> text, ReadOnlySpan<int> fieldEnds, long lineNumber)
+    /// <summary>
+    /// A line split by the block scanner: <paramref name="spaces"/>[i] is the position of the space that ends column i,
+    /// counted in the read buffer where the line starts at <paramref name="lineStart"/>; the last column ends at the
+    /// line end.
+    /// </summary>
+    internal FlowLine(FlowLogSchema schema, ReadOnlySpan<byte> text, ReadOnlySpan<int> spaces, int lineStart, long lineNumber)
     {
+        // Every field assigned: the block scanner builds one per record, and a partly assigned struct is zeroed and
+        // copied first.
         Schema = schema;
         _text = text;
-        _ends = fieldEnds;
+        _fields = default;
+        _spaces = spaces;
+        _lineStart = lineStart;
+        _values = null;
         LineNumber = lineNumber;
     }
 
@@ -60,13 +70,14 @@ public readonly ref struct FlowLine
 
     private ReadOnlySpan<byte> Field(int column)
     {
-        if (_ends.IsEmpty)
+        if (_spaces.IsEmpty)
         {
             return _text[_fields[column]];
         }
 
-        int start = column == 0 ? 0 : _ends[column - 1] + 1;
-        return _text[start.._ends[column]];
+        int start = column == 0 ? 0 : _spaces[column - 1] + 1 - _lineStart;
+        int end = column == _spaces.Length ? _text.Length : _spaces[column] - _lineStart;
+        return _text[start..end];
     }
 }
 

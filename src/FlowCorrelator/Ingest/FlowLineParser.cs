@@ -73,10 +73,11 @@ internal static class FlowLineParser
     private const int V2FieldCount = 14;
 
     /// <summary>
-    /// The default v2 happy path over a line the block scanner already split: <paramref name="ends"/>[i] is where
-    /// column i ends, relative to <paramref name="lineStart"/> (a space, or the line end for the last column). Numbers
-    /// are read eight digits at a time and the interface id as one vector; anything unusual returns false, and the
-    /// caller sends the line to <see cref="Parse"/>, so outcomes of odd lines are exactly the general parser's.
+    /// The default v2 happy path over a line the block scanner already split: <paramref name="spaces"/> holds the
+    /// positions in <paramref name="buffer"/> of the 13 spaces that end columns 0–12, and column 13 ends at
+    /// <paramref name="lineEnd"/> (the line feed). Numbers are read eight digits at a time and the interface id as one
+    /// vector, straight from the buffer into the record; anything unusual returns false, and the caller sends the line
+    /// to <see cref="Parse"/>, so outcomes of odd lines are exactly the general parser's.
     /// </summary>
     /// <remarks>
     /// The digit readers load the 8 or 16 bytes that end where a field ends, so they also read bytes before the field;
@@ -84,19 +85,19 @@ internal static class FlowLineParser
     /// loop). The IPv4 reader loads 16 bytes from the field start and checks the buffer is that long.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool TryParseDefaultV2Split(byte[] buffer, int lineStart, ReadOnlySpan<int> ends, out FlowRecord record)
+    internal static bool TryParseDefaultV2Split(byte[] buffer, int lineStart, ReadOnlySpan<int> spaces, int lineEnd, out FlowRecord record)
     {
         Unsafe.SkipInit(out record);
-        if (ends.Length < V2FieldCount)
+        if (spaces.Length < V2FieldCount - 1)
         {
             return false;
         }
 
         ref byte b = ref MemoryMarshal.GetArrayDataReference(buffer);
-        int e0 = lineStart + ends[0], e1 = lineStart + ends[1], e2 = lineStart + ends[2], e3 = lineStart + ends[3];
-        int e4 = lineStart + ends[4], e5 = lineStart + ends[5], e6 = lineStart + ends[6], e7 = lineStart + ends[7];
-        int e8 = lineStart + ends[8], e9 = lineStart + ends[9], e10 = lineStart + ends[10], e11 = lineStart + ends[11];
-        int e12 = lineStart + ends[12], e13 = lineStart + ends[13];
+        int e0 = spaces[0], e1 = spaces[1], e2 = spaces[2], e3 = spaces[3];
+        int e4 = spaces[4], e5 = spaces[5], e6 = spaces[6], e7 = spaces[7];
+        int e8 = spaces[8], e9 = spaces[9], e10 = spaces[10], e11 = spaces[11];
+        int e12 = spaces[12], e13 = lineEnd;
 
         // version: one digit in every real file. The interface id is the one field no reader below rejects when empty
         // (two spaces in a row), which the general parser counts as a missing field.

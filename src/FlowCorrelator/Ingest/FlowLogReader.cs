@@ -13,7 +13,7 @@ namespace FlowCorrelator.Ingest;
 /// their position and the rest of the file is read.
 /// </summary>
 /// <threadsafety>Instances are immutable and may read several files at once; each call needs its own sink.</threadsafety>
-public sealed class FlowLogReader
+public sealed partial class FlowLogReader
 {
     private const int InitialBuffer = 1 << 16;
     private const int PendingLineRescanLimit = 4096;
@@ -45,12 +45,26 @@ public sealed class FlowLogReader
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(sink);
+        return Read(input, ref sink, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads one input into <paramref name="sink"/>. A struct <typeparamref name="TSink"/> gets its own compiled reader, so
+    /// the call per record is direct (and inlined when small) instead of an interface call (Kestrel's parser takes its
+    /// handler the same way); the sink is passed by reference, so a struct sink's own fields are kept. A struct sink
+    /// should implement <see cref="IFlowRecordSink.OnFileStart"/> itself: calling the interface's default on a struct boxes it.
+    /// </summary>
+    /// <exception cref="LogFormatException">In strict mode, on the first problem.</exception>
+    internal FileReport Read<TSink>(LogInput input, ref TSink sink, CancellationToken cancellationToken = default)
+        where TSink : IFlowRecordSink
+    {
+        ArgumentNullException.ThrowIfNull(input);
         var report = new FileReport(input.Name, LogFileKind.FlowLog, Options.MaxSamplesPerFile);
         try
         {
             FlowLogSchema? sidecar = ReadSidecarFormat(input.Name, report);
             using Stream raw = input.Open(cancellationToken);
-            ReadRaw(raw, report, sink, sidecar, cancellationToken);
+            ReadRaw(raw, report, ref sink, sidecar, cancellationToken);
         }
         catch (StopReadingException)
         {
@@ -90,7 +104,7 @@ public sealed class FlowLogReader
             createSink,
             (i, sink) =>
             {
-                FileReport report = Read(all[i], sink, cancellationToken);
+                FileReport report = Read(all[i], ref sink, cancellationToken);
                 diagnostics.Add(report);
                 progress?.Report(report);
                 return sink;
@@ -169,7 +183,8 @@ public sealed class FlowLogReader
         }
     }
 
-    private void ReadRaw(Stream raw, FileReport report, IFlowRecordSink sink, FlowLogSchema? sidecar, CancellationToken cancellationToken)
+    private void ReadRaw<TSink>(Stream raw, FileReport report, ref TSink sink, FlowLogSchema? sidecar, CancellationToken cancellationToken)
+        where TSink : IFlowRecordSink
     {
         long rawStart = raw.CanSeek ? raw.Position : -1;
         using Stream text = InputDecoder.OpenText(raw, Options, _native, out InputEncoding encoding);
@@ -177,30 +192,41 @@ public sealed class FlowLogReader
         if (encoding == InputEncoding.Parquet)
         {
             report.Format = "parquet";
-            if (rawStart >= 0)
+            // The Parquet reader is not per-record hot enough to specialise: it gets the sink as an interface (for a struct,
+            // a box that is copied back, so the struct's fields keep what the records did).
+            IFlowRecordSink boxed = sink;
+            try
             {
-                // A seekable input (local file, memory) is read in place; only forward-only streams are spooled to disk.
-                raw.Position = rawStart;
-                ParquetFlowReader.Read(raw, report, sink, Options, cancellationToken);
+                if (rawStart >= 0)
+                {
+                    // A seekable input (local file, memory) is read in place; only forward-only streams are spooled to disk.
+                    raw.Position = rawStart;
+                    ParquetFlowReader.Read(raw, report, boxed, Options, cancellationToken);
+                }
+                else
+                {
+                    ParquetFlowReader.Read(text, report, boxed, Options, cancellationToken);
+                }
             }
-            else
+            finally
             {
-                ParquetFlowReader.Read(text, report, sink, Options, cancellationToken);
+                sink = (TSink)boxed;
             }
 
             return;
         }
 
         report.Format = (encoding == InputEncoding.Gzip ? "gzip text" : "text") + (sidecar is null ? string.Empty : " (format file)");
-        ReadText(text, report, sink, sidecar, cancellationToken);
+        ReadText(text, report, ref sink, sidecar, cancellationToken);
     }
 
-    private void ReadText(Stream text, FileReport report, IFlowRecordSink sink, FlowLogSchema? sidecar, CancellationToken cancellationToken)
+    private void ReadText<TSink>(Stream text, FileReport report, ref TSink sink, FlowLogSchema? sidecar, CancellationToken cancellationToken)
+        where TSink : IFlowRecordSink
     {
         var state = new TextState(sidecar ?? Options.FlowFormat ?? FlowLogSchema.DefaultV2, hasHeader: false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         var fields = new Range[FlowLogSchema.MaxColumns]; // one per file: the hot path must not zero a stackalloc per line
-        var fieldEnds = new int[FlowLogSchema.MaxColumns];
+        var fieldEnds = new int[FlowLogSchema.MaxColumns]; // one per file, like the ranges
         try
         {
             int start = 0; // first byte of the pending (incomplete) line
@@ -246,7 +272,7 @@ public sealed class FlowLogReader
                 {
                     if (end > start && !skippingLongLine)
                     {
-                        ProcessLine(buffer.AsSpan(start, end - start), bufferOffset + start, ref state, fields, report, sink);
+                        ProcessLine(buffer.AsSpan(start, end - start), bufferOffset + start, ref state, fields, report, ref sink);
                     }
 
                     report.BytesRead = bufferOffset + end;
@@ -259,7 +285,7 @@ public sealed class FlowLogReader
                 // is), the line-by-line search below takes this read instead, so a long line is not rescanned per read.
                 if (state.IsDefaultV2 && !skippingLongLine && scanFrom - start < PendingLineRescanLimit)
                 {
-                    start = ScanDefaultV2(buffer, start, end, bufferOffset, ref state, fieldEnds, fields, report, sink, out int scanned);
+                    start = ScanDefaultV2(buffer, start, end, bufferOffset, ref state, fieldEnds, fields, report, ref sink, out int scanned);
                     scanFrom = Math.Max(scanned, start);
                 }
 
@@ -282,7 +308,7 @@ public sealed class FlowLogReader
                     }
                     else
                     {
-                        ProcessLine(buffer.AsSpan(start, lineEnd - start), bufferOffset + start, ref state, fields, report, sink);
+                        ProcessLine(buffer.AsSpan(start, lineEnd - start), bufferOffset + start, ref state, fields, report, ref sink);
                     }
 
                     start = lineEnd + 1;
@@ -305,117 +331,6 @@ public sealed class FlowLogReader
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>
-    /// Frames and splits default-v2 lines in one pass, 32 bytes at a time: one compare for spaces and one for line
-    /// feeds give a bit per separator, and the line's field ends are collected as the bits are walked (Sylvan's and
-    /// simdjson's structural-index technique). This replaces a search for the line end followed by a second search
-    /// of the same bytes for spaces. Lines the happy path does not take (wrong field count, any odd value, too long)
-    /// go to <see cref="ProcessLine"/> with exactly the bytes the line-by-line loop would give it.
-    /// </summary>
-    /// <returns>The start of the first line not processed; <paramref name="scanned"/> is where scanning stopped (no line
-    /// feed between the two).</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loop: fully optimised at once, whatever the tiering settings
-    private int ScanDefaultV2(byte[] buffer, int start, int end, long bufferOffset, ref TextState state, int[] fieldEnds, Span<Range> fields, FileReport report, IFlowRecordSink sink, out int scanned)
-    {
-        ref byte first = ref MemoryMarshal.GetArrayDataReference(buffer);
-
-        // Field ends are stored at (count & 15): no bounds check per space. A line with more than 16 fields overwrites
-        // entries, but only lines of exactly 14 fields use them.
-        Debug.Assert(fieldEnds.Length >= 16, "the field-end buffer must hold 16 entries");
-        ref int ends = ref MemoryMarshal.GetArrayDataReference(fieldEnds);
-        int maxLine = Options.MaxLineLength;
-        int lineStart = start;
-        int separators = 0; // spaces seen in the current line
-        int pos = start;
-        while (end - pos >= 32)
-        {
-            (uint spaces, uint feeds) = Separators(ref Unsafe.Add(ref first, pos));
-            while (feeds != 0)
-            {
-                // The spaces before this line feed end fields of the current line; then the line is complete.
-                int bit = BitOperations.TrailingZeroCount(feeds);
-                feeds &= feeds - 1;
-                uint before = spaces & ((1u << bit) - 1);
-                spaces ^= before;
-                while (before != 0)
-                {
-                    Unsafe.Add(ref ends, separators & 15) = pos + BitOperations.TrailingZeroCount(before) - lineStart;
-                    before &= before - 1;
-                    separators++;
-                }
-
-                int at = pos + bit;
-                int length = at - lineStart;
-                ReadOnlySpan<byte> line = buffer.AsSpan(lineStart, length);
-                if (length > maxLine)
-                {
-                    LineTooLong(line, bufferOffset + lineStart, report);
-                }
-                else if (separators == FlowLineParser.DefaultV2Columns.Length - 1 && report.Lines > 0)
-                {
-                    // (The first line of a file goes to ProcessLine: it may be a header or start with a byte order mark.)
-                    fieldEnds[separators] = length;
-                    if (FlowLineParser.TryParseDefaultV2Split(buffer, lineStart, fieldEnds, out FlowRecord record))
-                    {
-                        long lineNumber = ++report.Lines;
-                        report.Records++;
-                        sink.OnRecord(record, new FlowLine(state.Schema, line, fieldEnds.AsSpan(0, separators + 1), lineNumber));
-                    }
-                    else
-                    {
-                        ProcessLine(line, bufferOffset + lineStart, ref state, fields, report, sink);
-                    }
-                }
-                else
-                {
-                    ProcessLine(line, bufferOffset + lineStart, ref state, fields, report, sink);
-                }
-
-                lineStart = at + 1;
-                separators = 0;
-                if (!state.IsDefaultV2)
-                {
-                    // A header line inside a concatenation changed the layout: the rest goes line by line.
-                    scanned = lineStart;
-                    return lineStart;
-                }
-            }
-
-            // Spaces after the block's last line feed belong to the line that continues in the next block.
-            while (spaces != 0)
-            {
-                Unsafe.Add(ref ends, separators & 15) = pos + BitOperations.TrailingZeroCount(spaces) - lineStart;
-                spaces &= spaces - 1;
-                separators++;
-            }
-
-            pos += 32;
-        }
-
-        scanned = pos;
-        return lineStart;
-    }
-
-    /// <summary>Bit i set: byte i of the 32 at <paramref name="at"/> is a space (first mask) or a line feed (second).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (uint Spaces, uint Feeds) Separators(ref byte at)
-    {
-        if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<byte> v = Vector256.LoadUnsafe(ref at);
-            return (Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits(),
-                Vector256.Equals(v, Vector256.Create((byte)'\n')).ExtractMostSignificantBits());
-        }
-
-        Vector128<byte> lo = Vector128.LoadUnsafe(ref at);
-        Vector128<byte> hi = Vector128.LoadUnsafe(ref at, 16);
-        uint spaces = Vector128.Equals(lo, Vector128.Create((byte)' ')).ExtractMostSignificantBits() |
-            (Vector128.Equals(hi, Vector128.Create((byte)' ')).ExtractMostSignificantBits() << 16);
-        uint feeds = Vector128.Equals(lo, Vector128.Create((byte)'\n')).ExtractMostSignificantBits() |
-            (Vector128.Equals(hi, Vector128.Create((byte)'\n')).ExtractMostSignificantBits() << 16);
-        return (spaces, feeds);
     }
 
     private void LineTooLong(ReadOnlySpan<byte> head, long offset, FileReport report)
@@ -443,7 +358,8 @@ public sealed class FlowLogReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ProcessLine(ReadOnlySpan<byte> line, long offset, ref TextState state, Span<Range> fields, FileReport report, IFlowRecordSink sink)
+    private void ProcessLine<TSink>(ReadOnlySpan<byte> line, long offset, ref TextState state, Span<Range> fields, FileReport report, ref TSink sink)
+        where TSink : IFlowRecordSink
     {
         long lineNumber = ++report.Lines;
         if (lineNumber == 1)
@@ -458,7 +374,7 @@ public sealed class FlowLogReader
             if (FlowLogSchema.LooksLikeHeader(line.TrimEnd((byte)'\r')))
             {
                 // Checked before parsing: a format of text-only fields would otherwise read its header as a record.
-                HandleMalformed(line, offset, lineNumber, ref state, report, sink, 0, ProblemReason.FieldCount, -1);
+                HandleMalformed(line, offset, lineNumber, ref state, report, ref sink, 0, ProblemReason.FieldCount, -1);
                 return;
             }
         }
@@ -488,13 +404,14 @@ public sealed class FlowLogReader
                 report.Blank++;
                 return;
             default:
-                HandleMalformed(line, offset, lineNumber, ref state, report, sink, result.FieldCount, result.Reason, result.BadColumn);
+                HandleMalformed(line, offset, lineNumber, ref state, report, ref sink, result.FieldCount, result.Reason, result.BadColumn);
                 return;
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void HandleMalformed(ReadOnlySpan<byte> line, long offset, long lineNumber, ref TextState state, FileReport report, IFlowRecordSink sink, int count, ProblemReason reason, int badColumn)
+    private void HandleMalformed<TSink>(ReadOnlySpan<byte> line, long offset, long lineNumber, ref TextState state, FileReport report, ref TSink sink, int count, ProblemReason reason, int badColumn)
+        where TSink : IFlowRecordSink
     {
         // A header line: the first line of an S3 object, or the first line of each object in a concatenation.
         if (FlowLogSchema.LooksLikeHeader(line.TrimEnd((byte)'\r')))

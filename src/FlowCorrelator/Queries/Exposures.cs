@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using FlowCorrelator.Index;
 
@@ -196,9 +197,13 @@ internal readonly struct ExposureStep
         return false;
     }
 
-    /// <summary>Counts an OK, in-window record inbound to <paramref name="state"/>, whose compiled rules are <paramref name="rules"/>.</summary>
+    /// <summary>
+    /// Counts an OK, in-window record inbound to <paramref name="state"/>, whose compiled rules are <paramref name="rules"/>;
+    /// <paramref name="matches"/> is which of them admitted it, as question 5's step found (for a set of more than
+    /// <see cref="RuleMatches.MaxRules"/> rules, they are matched again here).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(in FlowRecord record, CompiledRule[] rules, InterfaceState state)
+    public void Add(in FlowRecord record, CompiledRule[] rules, InterfaceState state, in RuleMatches matches)
     {
         if (record.Action != FlowAction.Accept)
         {
@@ -206,6 +211,12 @@ internal readonly struct ExposureStep
         }
 
         ReadOnlySpan<CompiledRule> span = rules;
+        if (matches.Known)
+        {
+            AddMatched(record, span, state, matches);
+            return;
+        }
+
         int matched = 0;
         int single = -1;
         for (int i = 0; i < span.Length && matched < 2; i++)
@@ -235,6 +246,35 @@ internal readonly struct ExposureStep
             if (_byOrdinal[rule.Ordinal] is not null && Matches(rule, record))
             {
                 Attribute(rule.Ordinal, record, state, alone: false, ref scanner);
+            }
+        }
+    }
+
+    /// <summary><see cref="Add"/> with the matching rules known: the same attributions, in the same rule order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddMatched(in FlowRecord record, ReadOnlySpan<CompiledRule> span, InterfaceState state, in RuleMatches matched)
+    {
+        if (matched.Count == 0)
+        {
+            return;
+        }
+
+        int scanner = -1;
+        ulong mask = matched.Mask;
+        if (matched.Count == 1)
+        {
+            Attribute(span[BitOperations.TrailingZeroCount(mask)].Ordinal, record, state, alone: true, ref scanner);
+            return;
+        }
+
+        // Two or more rules admit the record: each risky one among them gets it as "also admitted".
+        while (mask != 0)
+        {
+            int ordinal = span[BitOperations.TrailingZeroCount(mask)].Ordinal;
+            mask &= mask - 1;
+            if (_byOrdinal[ordinal] is not null)
+            {
+                Attribute(ordinal, record, state, alone: false, ref scanner);
             }
         }
     }

@@ -109,10 +109,11 @@ internal sealed class InvestigationSink : IFlowRecordSink
         _fleetAccess.Add(state, record);
         if (_ruleUsage)
         {
-            _ruleUsageStep.Add(record, rules);
+            // Question 6 reuses question 5's rule matches for the record rather than matching it again.
+            _ruleUsageStep.Add(record, rules, out RuleMatches matched);
             if (risky)
             {
-                _exposureStep.Add(record, rules, state);
+                _exposureStep.Add(record, rules, state, matched);
             }
         }
     }
@@ -188,6 +189,22 @@ internal sealed class InvestigationSink : IFlowRecordSink
             Risky = risky,
         };
         return state;
+    }
+
+    /// <summary>
+    /// The sink as the reader's struct type argument: the reader is compiled for it, so each record is one direct call
+    /// to <see cref="Add"/> (no interface call), and the raw line, which the pass never reads, is not built.
+    /// </summary>
+    internal readonly struct Pass(InvestigationSink sink) : IFlowRecordSink
+    {
+        /// <summary>The sink the records go to.</summary>
+        public InvestigationSink Sink { get; } = sink;
+
+        // The line number and the file name name the attribution conflicts (diagnostics.attribution).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void OnRecord(in FlowRecord record, in FlowLine line) => Sink.OnRecord(record, line);
+
+        public void OnFileStart(string path, FlowLogSchema schema) => Sink.OnFileStart(path, schema);
     }
 
     private struct CachedState

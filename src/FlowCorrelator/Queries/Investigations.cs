@@ -35,12 +35,12 @@ public static partial class Investigations
         var merged = new InvestigationSink(index, options);
         new FlowLogReader(options.Reader).ReadAll(
             flowInputs,
-            () => new InvestigationSink(index, options),
-            sink =>
+            () => new InvestigationSink.Pass(new InvestigationSink(index, options)),
+            pass =>
             {
-                merged.Merge(sink);
-                diagnostics.AddCoverage(sink.OutsideWindow, sink.UnknownInterface);
-                diagnostics.AddAttribution(sink.Attribution.Counts, sink.Attribution.Conflicts);
+                merged.Merge(pass.Sink);
+                diagnostics.AddCoverage(pass.Sink.OutsideWindow, pass.Sink.UnknownInterface);
+                diagnostics.AddAttribution(pass.Sink.Attribution.Counts, pass.Sink.Attribution.Conflicts);
             },
             diagnostics,
             progress,

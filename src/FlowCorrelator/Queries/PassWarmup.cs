@@ -54,7 +54,9 @@ internal static class PassWarmup
             gzip.Write(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(line, 64))));
         }
 
-        new FlowLogReader(options.Reader).Read(LogInput.FromBytes("warmup.log.gz", compressed.ToArray()), sink);
+        // Through the same struct sink type as the real pass: the reader is compiled per sink type.
+        var pass = new InvestigationSink.Pass(sink);
+        new FlowLogReader(options.Reader).Read(LogInput.FromBytes("warmup.log.gz", compressed.ToArray()), ref pass);
         return sink;
     }
 

@@ -85,10 +85,15 @@ internal readonly struct RuleUsageStep
     /// <summary>Totals indexed by <see cref="RuleDefinition.Ordinal"/> (null: no hit yet).</summary>
     public RuleAggregate?[] Totals { get; }
 
-    /// <summary>Counts an OK, in-window record inbound to a state whose merged, compiled rules are <paramref name="rules"/>.</summary>
+    /// <summary>
+    /// Counts an OK, in-window record inbound to a state whose merged, compiled rules are <paramref name="rules"/>, and
+    /// says which of them admitted it (<paramref name="matched"/>), so question 6 does not match the record again.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(in FlowRecord record, CompiledRule[] rules)
+    public void Add(in FlowRecord record, CompiledRule[] rules, out RuleMatches matched)
     {
+        matched = new RuleMatches(0, 0, rules.Length <= RuleMatches.MaxRules);
+
         // Rules were merged across the state's groups and compiled when the index was frozen, and came with the
         // state from the sink's cache: plain field compares from here; strings are never touched per record.
         if (record.Action != FlowAction.Accept || rules.Length == 0)
@@ -102,8 +107,12 @@ internal readonly struct RuleUsageStep
         long start = record.Start;
         RuleAggregate?[] totals = Totals;
         int scanner = -1; // computed on the first matching rule only: most records match none or one
-        foreach (ref readonly CompiledRule rule in rules.AsSpan())
+        int count = 0;
+        ulong mask = 0;
+        ReadOnlySpan<CompiledRule> span = rules;
+        for (int i = 0; i < span.Length; i++)
         {
+            ref readonly CompiledRule rule = ref span[i];
             if (!rule.MatchesProtocolAndPort(protocol, dstPort))
             {
                 continue;
@@ -117,6 +126,8 @@ internal readonly struct RuleUsageStep
                 continue;
             }
 
+            count++;
+            mask |= 1UL << i; // (only read when the set has at most 64 rules)
             if (scanner < 0)
             {
                 scanner = _scanners.Contains(source) ? 1 : 0;
@@ -125,6 +136,8 @@ internal readonly struct RuleUsageStep
             RuleAggregate agg = totals[rule.Ordinal] ??= new RuleAggregate();
             agg.Add(source, start, scanner == 1);
         }
+
+        matched = new RuleMatches(count, mask, rules.Length <= RuleMatches.MaxRules);
     }
 
     /// <summary>Adds another thread's totals (sums, min, max, set union: the order of merges does not matter).</summary>
@@ -211,4 +224,17 @@ internal sealed class RuleAggregate
 
         return agg;
     }
+}
+
+/// <summary>
+/// Which rules of an interface state's compiled set admitted one record, as question 5's step found them: question 6
+/// asks the same of the same record (protocol, port, then source network or group at the record's time) and reuses it.
+/// </summary>
+/// <param name="Count">How many rules admitted the record (0 for a record that is not ACCEPT).</param>
+/// <param name="Mask">Bit i: rule i of the set admitted it; meaningful only when <paramref name="Known"/>.</param>
+/// <param name="Known">The set has at most <see cref="MaxRules"/> rules, so <paramref name="Mask"/> names every match.</param>
+internal readonly record struct RuleMatches(int Count, ulong Mask, bool Known)
+{
+    /// <summary>The largest rule set the mask covers; larger sets are matched again by question 6.</summary>
+    public const int MaxRules = 64;
 }

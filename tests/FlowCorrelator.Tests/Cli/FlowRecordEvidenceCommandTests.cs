@@ -32,13 +32,15 @@ public sealed class FlowRecordEvidenceCommandTests
             {"CreateFleetResponse":{"requestId":"r","fleetId":"fleet-0abc","errorSet":"","fleetInstanceSet":{"item":{"lifecycle":"spot","instanceIds":{"item":"i-0f1"}}}}}
             """;
         File.WriteAllText(Path.Combine(trail, "111122223333_CloudTrail_us-east-1_20260302T0000Z_a.json"),
-            "{\"Records\":[" + Record("e1", "CreateFleet", "2026-03-02T00:00:00Z", fleetRequest, fleetResponse) + "]}");
+            "{\"Records\":[" + Record("e1", "CreateFleet", "2026-03-02T00:00:00Z", fleetRequest, fleetResponse) + "," +
+            FlowCorrelator.Tests.Index.LaunchPathTests.Run("e2", "2026-03-02T00:00:00Z", """{"instancesSet":{"items":[{"minCount":1,"maxCount":1}]}}""", LaunchedItem("i-0a1", "eni-0a1", "10.0.1.10", "sg-x", T("Name", "payment"))) + "]}");
         File.WriteAllLines(Path.Combine(flows, "111122223333_vpcflowlogs_us-east-1_fl-1_20260302T0010Z_a.log"),
         [
             Header,
             "11 111122223333 eni-0f1 i-0f1 - ingress 198.51.100.7 10.0.4.10 40000 22 6 3 180 1772410200 1772410230 ACCEPT OK",
             "11 111122223333 eni-0d1 i-0d1 payment ingress 198.51.100.8 10.0.8.8 40000 22 6 3 180 1772410200 1772410230 REJECT OK",
             "11 111122223333 eni-0e1 - - ingress 198.51.100.9 10.0.9.9 40000 22 6 3 180 1772410200 1772410230 ACCEPT OK",
+            "11 111122223333 eni-0a1 i-0ffffffffffffffff - ingress 198.51.100.10 10.0.1.10 40000 22 6 3 180 1772410200 1772410230 ACCEPT OK",
         ]);
     }
 
@@ -63,11 +65,16 @@ public sealed class FlowRecordEvidenceCommandTests
         var rows = doc.RootElement.GetProperty("accessAttempts").EnumerateArray()
             .Select(r => (r.GetProperty("instanceId").GetString(), r.GetProperty("instanceFrom").GetString(), r.GetProperty("tagFrom").GetString(), r.GetProperty("securityGroups").GetArrayLength()))
             .ToList();
-        Assert.That(rows, Is.EqualTo(new[] { ("i-0d1", "flowRecord", "flowRecord", 0), ("i-0f1", "flowRecord", "index", 0) }));
+        Assert.That(rows, Is.EqualTo(new[] { ("i-0a1", "index", "index", 1), ("i-0d1", "flowRecord", "flowRecord", 0), ("i-0f1", "flowRecord", "index", 0) }));
         JsonElement attribution = doc.RootElement.GetProperty("diagnostics").GetProperty("attribution");
         Assert.That(
-            (attribution.GetProperty("byIndex").GetInt64(), attribution.GetProperty("byInstanceId").GetInt64(), attribution.GetProperty("unattributed").GetInt64(), attribution.GetProperty("byTagField").GetInt64()),
-            Is.EqualTo((0L, 2L, 1L, 1L)));
+            (attribution.GetProperty("byIndex").GetInt64(), attribution.GetProperty("byInstanceId").GetInt64(), attribution.GetProperty("unattributed").GetInt64(),
+             attribution.GetProperty("byTagField").GetInt64(), attribution.GetProperty("instanceIdConflicts").GetInt64()),
+            Is.EqualTo((1L, 2L, 1L, 1L, 1L)));
+        JsonElement conflict = attribution.GetProperty("conflicts").EnumerateArray().Single();
+        Assert.That(conflict.GetProperty("file").GetString(), Does.EndWith("_a.log"), "the file pass names the file");
+        Assert.That(conflict.GetProperty("line").GetInt64(), Is.EqualTo(5), "and the line (the header is line 1)");
+        Assert.That((conflict.GetProperty("recordValue").GetString(), conflict.GetProperty("indexValue").GetString()), Is.EqualTo(("i-0ffffffffffffffff", "i-0a1")));
         Assert.That(doc.RootElement.GetProperty("diagnostics").GetProperty("flowRecordsOnUnknownInterfaces").GetInt64(), Is.EqualTo(3), "the interfaces stay unknown to the evidence");
     }
 
@@ -78,6 +85,8 @@ public sealed class FlowRecordEvidenceCommandTests
 
         Assert.That(exit, Is.EqualTo(0));
         Assert.That(output, Does.Contain("Attributed by the flow records themselves: 2 records by their instance-id (no attachment known); 0 by a tag field"));
+        Assert.That(output, Does.Contain("WARNING: the flow records and the CloudTrail/snapshot evidence disagree on 1 records' instance"));
+        Assert.That(output, Does.Contain("line 5: eni-0a1 at 2026-03-02T00:10:00Z: instance-id is 'i-0ffffffffffffffff' in the record, 'i-0a1' in the evidence"));
         Assert.That(output, Does.Contain("i-0f1"));
         Assert.That(output, Does.Not.Contain("i-0d1"), "its tag lives only in the record's field, and no --tag-field says which key that is");
     }
