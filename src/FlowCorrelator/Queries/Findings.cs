@@ -243,7 +243,14 @@ public sealed record AccessQuery
     /// Which tag key each version-11 tag field of the flow logs holds (the flow log's <c>TagFieldSpecifications</c>;
     /// the records do not say). Used only for instances whose tags the index does not know (docs/semantics.md).
     /// </summary>
-    public ImmutableArray<TagFieldMapping> TagFields { get; init; } = [];
+    /// <remarks>Never a default array: answers written before the field existed read back as empty.</remarks>
+    public ImmutableArray<TagFieldMapping> TagFields
+    {
+        get => _tagFields.IsDefault ? [] : _tagFields;
+        init => _tagFields = value;
+    }
+
+    private readonly ImmutableArray<TagFieldMapping> _tagFields = [];
 }
 
 /// <summary>
