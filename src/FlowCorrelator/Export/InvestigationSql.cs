@@ -155,6 +155,7 @@ public static class InvestigationSql
               SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
                      {(hasDirection ? "f.flow_direction" : "CAST(NULL AS varchar)")} AS flow_direction,
                      {(hasInstance ? "f.instance_id" : "CAST(NULL AS varchar)")} AS instance_id,
+                     {RecordTag(o)} AS record_tag,
                      {d.TimestampFromEpochSeconds("f.start")} AS ts,
                      {SqlDialect.Ipv4ToNumber("f.srcaddr")} AS src_v4,
                      {SqlDialect.Ipv4ToNumber("f.dstaddr")} AS dst_v4
@@ -180,42 +181,80 @@ public static class InvestigationSql
             """;
     }
 
-    private static string AccessAttempts(SqlOptions o, AccessQuery q) => $"""
-        {InboundCtes(o)}
-        SELECT a.instance AS instance_id, i.eni AS interface_id, i.group_ids AS security_groups, i.srcaddr AS src_addr,
-               SUM(CASE WHEN i.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
-               SUM(CASE WHEN i.action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
-               SUM(COALESCE(i.packets, 0)) AS packets,
-               SUM(COALESCE(i.bytes, 0)) AS bytes,
-               MIN(i.ts) AS first_seen,
-               MAX(i.ts) AS last_seen,
-               i.is_scanner AS scanner,
-               'index' AS instance_from
-        FROM inbound i
-        JOIN eni_attachments a ON a.eni = i.eni AND a.valid_from <= i.ts AND i.ts < a.valid_to AND a.instance_running
-        JOIN instance_tags t ON t.instance = a.instance AND t.key = {SqlDialect.Literal(q.TagKey)} AND t.value = {SqlDialect.Literal(q.TagValue)}
-          AND t.valid_from <= i.ts AND i.ts < t.valid_to
-        WHERE i.dstport = {q.Port.ToString(CultureInfo.InvariantCulture)} AND i.protocol = {q.Protocol.ToString(CultureInfo.InvariantCulture)}
-        GROUP BY a.instance, i.eni, i.group_ids, i.srcaddr, i.is_scanner
-        UNION ALL
-        SELECT u.instance_id AS instance_id, u.eni AS interface_id, u.group_ids AS security_groups, u.srcaddr AS src_addr,
-               SUM(CASE WHEN u.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
-               SUM(CASE WHEN u.action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
-               SUM(COALESCE(u.packets, 0)) AS packets,
-               SUM(COALESCE(u.bytes, 0)) AS bytes,
-               MIN(u.ts) AS first_seen,
-               MAX(u.ts) AS last_seen,
-               u.is_scanner AS scanner,
-               'flowRecord' AS instance_from
-        FROM unlinked u
-        WHERE u.dstport = {q.Port.ToString(CultureInfo.InvariantCulture)} AND u.protocol = {q.Protocol.ToString(CultureInfo.InvariantCulture)}
-          AND NOT EXISTS (SELECT 1 FROM instance_states st WHERE st.instance = u.instance_id AND st.running_known AND NOT st.running
-            AND st.valid_from <= u.ts AND u.ts < st.valid_to)
-          AND EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = u.instance_id AND t.key = {SqlDialect.Literal(q.TagKey)} AND t.value = {SqlDialect.Literal(q.TagValue)}
-            AND t.valid_from <= u.ts AND u.ts < t.valid_to)
-        GROUP BY u.instance_id, u.eni, u.group_ids, u.srcaddr, u.is_scanner
-        ORDER BY instance_id, interface_id, security_groups, src_addr, instance_from
-        """;
+    /// <summary>
+    /// The record's value of question 1's tag key (docs/semantics.md, tag fields): the first mapped tag field, in the
+    /// order instance-tag, instance-tag-2, asg-tag, asg-tag-2, whose value is not <c>-</c>; NULL without a mapping for
+    /// the key, or when the table has none of those fields.
+    /// </summary>
+    private static string RecordTag(SqlOptions o)
+    {
+        if (o.Access is not { } q)
+        {
+            return "CAST(NULL AS varchar)";
+        }
+
+        FlowField[] slots = [FlowField.InstanceTag, FlowField.InstanceTag2, FlowField.AsgTag, FlowField.AsgTag2];
+        string[] values =
+        [
+            .. q.TagFields
+                .Where(m => m.Key == q.TagKey)
+                .Select(m => slots[TagFieldMapping.Fields.IndexOf(m.Field)])
+                .Order()
+                .Where(f => o.Dialect.HasFlowField(o, f))
+                .Select(f => $"NULLIF(f.{ParquetFlowWriter.ColumnName(FlowFieldNames.NameOf(f))}, '-')"),
+        ];
+        return values.Length switch
+        {
+            0 => "CAST(NULL AS varchar)",
+            1 => values[0],
+            _ => $"COALESCE({string.Join(", ", values)})",
+        };
+    }
+
+    /// <summary>
+    /// Question 1: records attributed to an instance — the attachment's (<c>index</c>), else the record's own
+    /// <c>instance-id</c> (<c>flowRecord</c>, from <c>unlinked</c>) — that is running, with the tag: the index's tags
+    /// when it knows any of the instance then (<c>tag_from</c> <c>index</c>), else the record's mapped tag field.
+    /// </summary>
+    private static string AccessAttempts(SqlOptions o, AccessQuery q)
+    {
+        string tag = $"t.key = {SqlDialect.Literal(q.TagKey)} AND t.value = {SqlDialect.Literal(q.TagValue)}";
+        string port = $"dstport = {q.Port.ToString(CultureInfo.InvariantCulture)} AND {{0}}.protocol = {q.Protocol.ToString(CultureInfo.InvariantCulture)}";
+        return $"""
+            {InboundCtes(o)},
+            attributed AS (
+              SELECT i.*, a.instance, 'index' AS instance_from,
+                     CASE WHEN EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = a.instance AND t.valid_from <= i.ts AND i.ts < t.valid_to)
+                          THEN 'index' ELSE 'flowRecord' END AS tag_from
+              FROM inbound i
+              JOIN eni_attachments a ON a.eni = i.eni AND a.valid_from <= i.ts AND i.ts < a.valid_to AND a.instance_running
+              WHERE i.{string.Format(CultureInfo.InvariantCulture, port, "i")}
+              UNION ALL
+              SELECT u.*, u.instance_id AS instance, 'flowRecord' AS instance_from,
+                     CASE WHEN EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = u.instance_id AND t.valid_from <= u.ts AND u.ts < t.valid_to)
+                          THEN 'index' ELSE 'flowRecord' END AS tag_from
+              FROM unlinked u
+              WHERE u.{string.Format(CultureInfo.InvariantCulture, port, "u")}
+                AND NOT EXISTS (SELECT 1 FROM instance_states st WHERE st.instance = u.instance_id AND st.running_known AND NOT st.running
+                  AND st.valid_from <= u.ts AND u.ts < st.valid_to)
+            )
+            SELECT x.instance AS instance_id, x.eni AS interface_id, x.group_ids AS security_groups, x.srcaddr AS src_addr,
+                   SUM(CASE WHEN x.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
+                   SUM(CASE WHEN x.action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
+                   SUM(COALESCE(x.packets, 0)) AS packets,
+                   SUM(COALESCE(x.bytes, 0)) AS bytes,
+                   MIN(x.ts) AS first_seen,
+                   MAX(x.ts) AS last_seen,
+                   x.is_scanner AS scanner,
+                   x.instance_from,
+                   x.tag_from
+            FROM attributed x
+            WHERE (x.tag_from = 'index' AND EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = x.instance AND {tag} AND t.valid_from <= x.ts AND x.ts < t.valid_to))
+               OR (x.tag_from = 'flowRecord' AND x.record_tag = {SqlDialect.Literal(q.TagValue)})
+            GROUP BY x.instance, x.eni, x.group_ids, x.srcaddr, x.is_scanner, x.instance_from, x.tag_from
+            ORDER BY instance_id, interface_id, security_groups, src_addr, instance_from, tag_from
+            """;
+    }
 
     private static string TimeWindow(SqlOptions o, string column)
     {

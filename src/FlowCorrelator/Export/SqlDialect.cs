@@ -69,10 +69,16 @@ public abstract class SqlDialect
     /// Whether <c>flow_logs</c> has <c>instance_id</c>, so question 1 can attribute records by their own instance id
     /// when the index knows no attachment: Athena and Trino when the format has it; DuckDB always (NULL for v2 files).
     /// </summary>
-    public virtual bool HasInstanceId(SqlOptions options)
+    public virtual bool HasInstanceId(SqlOptions options) => HasFlowField(options, FlowField.InstanceId);
+
+    /// <summary>
+    /// Whether <c>flow_logs</c> has the column of a text field the queries read (<c>instance-id</c>, the tag fields):
+    /// Athena and Trino when the format has it; DuckDB always (NULL for files without it).
+    /// </summary>
+    public virtual bool HasFlowField(SqlOptions options, FlowField field)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.FlowFields.Has(FlowField.InstanceId);
+        return options.FlowFields.Has(field);
     }
 
     /// <summary>A timestamp literal (the same in all three).</summary>
@@ -228,6 +234,8 @@ public abstract class SqlDialect
 
         public override bool HasInstanceId(SqlOptions options) => true;
 
+        public override bool HasFlowField(SqlOptions options, FlowField field) => true;
+
         public override string FlowTable(SqlOptions options)
         {
             // Every file's own header names its columns (union_by_name), so v2 and v5 files can share one glob; the
@@ -237,6 +245,7 @@ public abstract class SqlDialect
                 ("version", "INTEGER"), ("account-id", "VARCHAR"), ("interface-id", "VARCHAR"), ("srcaddr", "VARCHAR"), ("dstaddr", "VARCHAR"),
                 ("srcport", "INTEGER"), ("dstport", "INTEGER"), ("protocol", "INTEGER"), ("packets", "BIGINT"), ("bytes", "BIGINT"),
                 ("start", "BIGINT"), ("end", "BIGINT"), ("action", "VARCHAR"), ("log-status", "VARCHAR"), ("flow-direction", "VARCHAR"), ("instance-id", "VARCHAR"),
+                ("instance-tag", "VARCHAR"), ("instance-tag-2", "VARCHAR"), ("asg-tag", "VARCHAR"), ("asg-tag-2", "VARCHAR"),
             ];
             var sb = new StringBuilder();
             sb.Append("CREATE OR REPLACE VIEW flow_logs AS\nSELECT\n");

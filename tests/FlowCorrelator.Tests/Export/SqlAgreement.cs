@@ -71,9 +71,7 @@ internal sealed class SqlAgreement : IDisposable
         var diagnostics = new IngestDiagnostics();
         InvestigationResult r = Investigations.Run(index, _files.Select(LogInput.FromFile), options, diagnostics);
         return new Answers(
-            // The SQL form takes tags from the index only (docs/semantics.md): rows whose tag came from a record's
-            // tag field are the engine's alone; rows attributed by a record's instance-id are in both.
-            [.. r.AccessAttempts.Where(a => a.TagFrom == EvidenceSource.Index).Select(a => Row(a.InstanceId, a.InterfaceId, string.Join(',', a.SecurityGroups), a.SrcAddr, a.Accepted, a.Rejected, a.Packets, a.Bytes, a.FirstSeen, a.LastSeen, a.Scanner, a.InstanceFrom.ToWireName()))],
+            [.. r.AccessAttempts.Select(a => Row(a.InstanceId, a.InterfaceId, string.Join(',', a.SecurityGroups), a.SrcAddr, a.Accepted, a.Rejected, a.Packets, a.Bytes, a.FirstSeen, a.LastSeen, a.Scanner, a.InstanceFrom.ToWireName(), a.TagFrom.ToWireName()))],
             [.. r.RuleChanges.Select(c => Row(c.Time, c.EventId, c.EventName, c.Change.ToWireName(), c.GroupId, c.RuleId, c.Direction, c.Protocol, c.FromPort, c.ToPort, c.Cidr, c.ReferencedGroupId, c.PrefixListId, c.Actor, c.SourceIp, c.OpensToWorld, string.Join(',', c.Risks), c.GroupName, c.GroupUnresolved))],
             [.. r.GroupAttachments.Select(g => Row(g.Time, g.EventId, g.EventName, g.InterfaceId, g.InstanceId, string.Join(',', g.GroupsBefore), string.Join(',', g.GroupsAfter), string.Join(',', g.Added), string.Join(',', g.Removed), g.Actor, g.GroupsBeforeUnknown))],
             [.. r.UnusedGroups.Select(g => Row(g.GroupId, g.GroupName, g.Status.ToWireName(), string.Join(',', g.IngressRuleIds)))],

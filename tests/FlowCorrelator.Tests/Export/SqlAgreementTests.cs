@@ -1,3 +1,4 @@
+using FlowCorrelator.Reporting;
 using FlowCorrelator.Scenarios;
 using System.Collections.Immutable;
 using FlowCorrelator.Index;
@@ -106,6 +107,7 @@ public sealed class SqlAgreementTests
     [TestCase(2, ScenarioFormat.V2)]
     [TestCase(1, ScenarioFormat.V5)]
     [TestCase(3, ScenarioFormat.V5)]
+    [TestCase(4, ScenarioFormat.V11)]
     public void GeneratedScenario_SqlEqualsEngine(int seed, ScenarioFormat format)
     {
         string dir = Path.Combine(Path.GetTempPath(), $"fc-sqlgen-{seed}-{format}-{Guid.NewGuid():N}");
@@ -116,13 +118,20 @@ public sealed class SqlAgreementTests
             Workspace workspace = Workspace.Load([dir]);
             using var agreement = new SqlAgreement();
             agreement.AddFlowFiles(workspace.Inputs.FlowLogs.Select(i => i.Name));
-            var options = InvestigationOptions.Default with { Access = new AccessQuery { TagKey = scenario.AccessTagKey, TagValue = scenario.AccessTagValue, Port = scenario.AccessPort } };
+            // v11 worlds write the Name tag into instance-tag; expected.json's query says so (docs/semantics.md, tag fields).
+            InvestigationResult expected = FindingsJson.Deserialize(File.ReadAllText(Path.Combine(dir, "expected.json")));
+            var options = InvestigationOptions.Default with
+            {
+                Access = new AccessQuery { TagKey = scenario.AccessTagKey, TagValue = scenario.AccessTagValue, Port = scenario.AccessPort, TagFields = expected.Query!.TagFields },
+            };
 
             Answers local = agreement.Local(workspace.Index, options);
             Assert.That(local.Access, Is.Not.Empty);
             Assert.That(local.Usage, Is.Not.Empty);
             Assert.That(local.Access.Any(r => r.Contains("flowRecord", StringComparison.Ordinal)), Is.EqualTo(format != ScenarioFormat.V2),
                 "v5 worlds have records attributed by their own instance-id (a Karpenter node whose RunInstances is not in the trail)");
+            Assert.That(local.Access.Any(r => r.EndsWith("flowRecord | flowRecord", StringComparison.Ordinal)), Is.EqualTo(format == ScenarioFormat.V11),
+                "v11 worlds have an instance tagged only in the records' instance-tag field");
             agreement.Sql(workspace.Index, options).AssertEqual(local, $"generated scenario seed {seed} {format}");
         }
         finally

@@ -191,6 +191,7 @@ WITH flows AS (
   SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
          CAST(NULL AS varchar) AS flow_direction,
          CAST(NULL AS varchar) AS instance_id,
+         CAST(NULL AS varchar) AS record_tag,
          CAST(from_unixtime(f.start, 'UTC') AS timestamp) AS ts,
          CASE WHEN strpos(f.srcaddr, ':') = 0 THEN TRY_CAST(split_part(f.srcaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.srcaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.srcaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.srcaddr, '.', 4) AS bigint) END AS src_v4,
          CASE WHEN strpos(f.dstaddr, ':') = 0 THEN TRY_CAST(split_part(f.dstaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.dstaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.dstaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.dstaddr, '.', 4) AS bigint) END AS dst_v4
@@ -216,40 +217,38 @@ unlinked AS (
   WHERE fl.instance_id IS NOT NULL AND fl.instance_id <> '-'
     AND NOT EXISTS (SELECT 1 FROM eni_attachments a WHERE a.eni = fl.eni AND a.valid_from <= fl.ts AND fl.ts < a.valid_to)
     AND CASE WHEN s.eni IS NULL THEN COALESCE(fl.flow_direction, '-') = 'ingress' ELSE (EXISTS (SELECT 1 FROM eni_addresses a WHERE a.eni = fl.eni AND a.ip = fl.dstaddr AND a.valid_from <= fl.ts AND fl.ts < a.valid_to) OR EXISTS (SELECT 1 FROM eni_prefixes p WHERE p.eni = fl.eni AND fl.dst_v4 BETWEEN p.prefix_v4_first AND p.prefix_v4_last AND p.valid_from <= fl.ts AND fl.ts < p.valid_to)) END
+),
+attributed AS (
+  SELECT i.*, a.instance, 'index' AS instance_from,
+         CASE WHEN EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = a.instance AND t.valid_from <= i.ts AND i.ts < t.valid_to)
+              THEN 'index' ELSE 'flowRecord' END AS tag_from
+  FROM inbound i
+  JOIN eni_attachments a ON a.eni = i.eni AND a.valid_from <= i.ts AND i.ts < a.valid_to AND a.instance_running
+  WHERE i.dstport = 22 AND i.protocol = 6
+  UNION ALL
+  SELECT u.*, u.instance_id AS instance, 'flowRecord' AS instance_from,
+         CASE WHEN EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = u.instance_id AND t.valid_from <= u.ts AND u.ts < t.valid_to)
+              THEN 'index' ELSE 'flowRecord' END AS tag_from
+  FROM unlinked u
+  WHERE u.dstport = 22 AND u.protocol = 6
+    AND NOT EXISTS (SELECT 1 FROM instance_states st WHERE st.instance = u.instance_id AND st.running_known AND NOT st.running
+      AND st.valid_from <= u.ts AND u.ts < st.valid_to)
 )
-SELECT a.instance AS instance_id, i.eni AS interface_id, i.group_ids AS security_groups, i.srcaddr AS src_addr,
-       SUM(CASE WHEN i.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
-       SUM(CASE WHEN i.action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
-       SUM(COALESCE(i.packets, 0)) AS packets,
-       SUM(COALESCE(i.bytes, 0)) AS bytes,
-       MIN(i.ts) AS first_seen,
-       MAX(i.ts) AS last_seen,
-       i.is_scanner AS scanner,
-       'index' AS instance_from
-FROM inbound i
-JOIN eni_attachments a ON a.eni = i.eni AND a.valid_from <= i.ts AND i.ts < a.valid_to AND a.instance_running
-JOIN instance_tags t ON t.instance = a.instance AND t.key = 'Name' AND t.value = 'payment'
-  AND t.valid_from <= i.ts AND i.ts < t.valid_to
-WHERE i.dstport = 22 AND i.protocol = 6
-GROUP BY a.instance, i.eni, i.group_ids, i.srcaddr, i.is_scanner
-UNION ALL
-SELECT u.instance_id AS instance_id, u.eni AS interface_id, u.group_ids AS security_groups, u.srcaddr AS src_addr,
-       SUM(CASE WHEN u.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
-       SUM(CASE WHEN u.action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
-       SUM(COALESCE(u.packets, 0)) AS packets,
-       SUM(COALESCE(u.bytes, 0)) AS bytes,
-       MIN(u.ts) AS first_seen,
-       MAX(u.ts) AS last_seen,
-       u.is_scanner AS scanner,
-       'flowRecord' AS instance_from
-FROM unlinked u
-WHERE u.dstport = 22 AND u.protocol = 6
-  AND NOT EXISTS (SELECT 1 FROM instance_states st WHERE st.instance = u.instance_id AND st.running_known AND NOT st.running
-    AND st.valid_from <= u.ts AND u.ts < st.valid_to)
-  AND EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = u.instance_id AND t.key = 'Name' AND t.value = 'payment'
-    AND t.valid_from <= u.ts AND u.ts < t.valid_to)
-GROUP BY u.instance_id, u.eni, u.group_ids, u.srcaddr, u.is_scanner
-ORDER BY instance_id, interface_id, security_groups, src_addr, instance_from;
+SELECT x.instance AS instance_id, x.eni AS interface_id, x.group_ids AS security_groups, x.srcaddr AS src_addr,
+       SUM(CASE WHEN x.action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
+       SUM(CASE WHEN x.action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
+       SUM(COALESCE(x.packets, 0)) AS packets,
+       SUM(COALESCE(x.bytes, 0)) AS bytes,
+       MIN(x.ts) AS first_seen,
+       MAX(x.ts) AS last_seen,
+       x.is_scanner AS scanner,
+       x.instance_from,
+       x.tag_from
+FROM attributed x
+WHERE (x.tag_from = 'index' AND EXISTS (SELECT 1 FROM instance_tags t WHERE t.instance = x.instance AND t.key = 'Name' AND t.value = 'payment' AND t.valid_from <= x.ts AND x.ts < t.valid_to))
+   OR (x.tag_from = 'flowRecord' AND x.record_tag = 'payment')
+GROUP BY x.instance, x.eni, x.group_ids, x.srcaddr, x.is_scanner, x.instance_from, x.tag_from
+ORDER BY instance_id, interface_id, security_groups, src_addr, instance_from, tag_from;
 
 -- ruleChanges
 SELECT event_time, event_id, event_name, change, group_id, rule_id, direction, protocol, from_port, to_port, cidr,
@@ -279,6 +278,7 @@ WITH flows AS (
   SELECT f.interface_id AS eni, f.srcaddr, f.dstaddr, f.dstport, f.protocol, f.packets, f.bytes, f.start, f.action,
          CAST(NULL AS varchar) AS flow_direction,
          CAST(NULL AS varchar) AS instance_id,
+         CAST(NULL AS varchar) AS record_tag,
          CAST(from_unixtime(f.start, 'UTC') AS timestamp) AS ts,
          CASE WHEN strpos(f.srcaddr, ':') = 0 THEN TRY_CAST(split_part(f.srcaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.srcaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.srcaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.srcaddr, '.', 4) AS bigint) END AS src_v4,
          CASE WHEN strpos(f.dstaddr, ':') = 0 THEN TRY_CAST(split_part(f.dstaddr, '.', 1) AS bigint) * 16777216 + TRY_CAST(split_part(f.dstaddr, '.', 2) AS bigint) * 65536 + TRY_CAST(split_part(f.dstaddr, '.', 3) AS bigint) * 256 + TRY_CAST(split_part(f.dstaddr, '.', 4) AS bigint) END AS dst_v4
