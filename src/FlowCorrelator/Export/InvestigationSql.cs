@@ -193,15 +193,14 @@ public static class InvestigationSql
             return "CAST(NULL AS varchar)";
         }
 
-        FlowField[] slots = [FlowField.InstanceTag, FlowField.InstanceTag2, FlowField.AsgTag, FlowField.AsgTag2];
+        // TagFieldMapping.Fields is the order in which the fields answer (the engine's TagFieldSlots reads it too).
         string[] values =
         [
             .. q.TagFields
                 .Where(m => m.Key == q.TagKey)
-                .Select(m => slots[TagFieldMapping.Fields.IndexOf(m.Field)])
-                .Order()
-                .Where(f => o.Dialect.HasFlowField(o, f))
-                .Select(f => $"NULLIF(f.{ParquetFlowWriter.ColumnName(FlowFieldNames.NameOf(f))}, '-')"),
+                .OrderBy(m => TagFieldMapping.Fields.IndexOf(m.Field))
+                .Where(m => o.Dialect.HasFlowField(o, FlowFieldNames.FromName(m.Field)))
+                .Select(m => $"NULLIF(f.{ParquetFlowWriter.ColumnName(m.Field)}, '-')"),
         ];
         return values.Length switch
         {

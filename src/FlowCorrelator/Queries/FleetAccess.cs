@@ -258,29 +258,27 @@ internal sealed class AccessAggregate
         Last = Math.Max(Last, other.Last);
     }
 
-    public AccessAttempt ToRow(EvidenceKey key, EnvironmentIndex index) => new()
-    {
-        InstanceId = InstanceId!,
-        InterfaceId = key.Attachment >= 0 ? index.AttachmentStates[key.Attachment].InterfaceId : key.Interface.ToString(),
-        SecurityGroups = Groups,
-        SrcAddr = key.Source.ToString(),
-        Accepted = Accepted,
-        Rejected = Rejected,
-        Packets = Packets,
-        Bytes = Bytes,
-        FirstSeen = DateTimeOffset.FromUnixTimeSeconds(First),
-        LastSeen = DateTimeOffset.FromUnixTimeSeconds(Last),
-        Scanner = Scanner,
-        InstanceFrom = key.InstanceFrom,
-        TagFrom = key.TagFrom,
-    };
+    public AccessAttempt ToRow(EvidenceKey key, EnvironmentIndex index) => Row(
+        InstanceId!,
+        key.Attachment >= 0 ? index.AttachmentStates[key.Attachment].InterfaceId : key.Interface.ToString(),
+        key.Source,
+        key.InstanceFrom,
+        key.TagFrom);
 
-    public AccessAttempt ToRow(AccessKey key, EnvironmentIndex index) => new()
+    public AccessAttempt ToRow(AccessKey key, EnvironmentIndex index) => Row(
+        index.AttachmentStates[key.Attachment].InstanceId!,
+        index.AttachmentStates[key.Attachment].InterfaceId,
+        key.Source,
+        EvidenceSource.Index,
+        EvidenceSource.Index);
+
+    /// <summary>The one place a question-1 row is built from totals: both keys name only who and where.</summary>
+    private AccessAttempt Row(string instanceId, string interfaceId, IpAddr source, EvidenceSource instanceFrom, EvidenceSource tagFrom) => new()
     {
-        InstanceId = index.AttachmentStates[key.Attachment].InstanceId!,
-        InterfaceId = index.AttachmentStates[key.Attachment].InterfaceId,
+        InstanceId = instanceId,
+        InterfaceId = interfaceId,
         SecurityGroups = Groups,
-        SrcAddr = key.Source.ToString(),
+        SrcAddr = source.ToString(),
         Accepted = Accepted,
         Rejected = Rejected,
         Packets = Packets,
@@ -288,5 +286,7 @@ internal sealed class AccessAggregate
         FirstSeen = DateTimeOffset.FromUnixTimeSeconds(First),
         LastSeen = DateTimeOffset.FromUnixTimeSeconds(Last),
         Scanner = Scanner,
+        InstanceFrom = instanceFrom,
+        TagFrom = tagFrom,
     };
 }

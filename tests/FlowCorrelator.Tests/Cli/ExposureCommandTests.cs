@@ -9,13 +9,7 @@ public sealed class ExposureCommandTests
 {
     private static string Demo => Path.Combine(TruthCheckTests.RepositoryRoot(), "samples", "demo");
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = CliApp.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Test]
     public void Exposure_Json_HasOnlyItsKey_AndTheWorldSshRuleLetInTheBruteForce()

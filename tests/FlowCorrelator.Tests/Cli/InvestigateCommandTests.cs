@@ -9,13 +9,7 @@ public sealed class InvestigateCommandTests
 {
     private static string Demo => Path.Combine(TruthCheckTests.RepositoryRoot(), "samples", "demo");
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = CliApp.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Test]
     public void Investigate_Json_HasTheContractKeysAndFields()

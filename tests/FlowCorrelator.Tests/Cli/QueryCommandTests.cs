@@ -10,13 +10,7 @@ public sealed partial class QueryCommandTests
 {
     private static string Demo => Path.Combine(TruthCheckTests.RepositoryRoot(), "samples", "demo");
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = CliApp.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     /// <summary>Every <c>$ flowcorrelator query samples/demo …</c> block of the README, run, prints exactly what the README shows.</summary>
     [Test]
